@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One-time set-up on a fresh Debian (bookworm) machine, safe to re-run: Debian packages for Jupyter and
+# fonts, npm packages (which also builds dist/), and the project-local tslab kernelspec.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js >= 20 is needed (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# Jupyter comes from Debian (no PyPI needed): the classic Notebook server, nbconvert and nbclient to run
+# notebooks headlessly. DejaVu fonts draw the captions of image grids.
+APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client fonts-dejavu-core)
+echo "setup: apt-get install ${APT_PACKAGES[*]}"
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${APT_PACKAGES[@]}" >/dev/null
+
+echo "setup: npm ci (builds dist/ through the prepare script)"
+npm ci --no-audit --no-fund
+
+echo "setup: tslab kernelspec"
+node dist/src/cli.js kernel-install
+echo "setup: done. Check the machine with: npx simgan doctor"

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * The `simgan` command. Each subcommand lives in `commands/` and calls the same library functions the
+ * notebooks use.
+ */
+import { doctorReport, formatDoctor } from './commands/doctor';
+import { installKernelSpec } from './notebooks/kernel';
+import { formatFailure, runNotebooks } from './notebooks/runner';
+
+const USAGE = `usage: simgan <command> [options]
+
+commands:
+  doctor [--json]   what this machine offers: backend, tfjs, native bindings, Jupyter/tslab, datasets
+  kernel-install    write the project-local tslab kernelspec (.jupyter/kernels/tslab)
+  notebooks [NB.ipynb ...] [--out DIR] [--cell-timeout SECONDS]
+                    execute notebooks (default: all in notebooks/) with the tslab kernel, saving
+                    executed copies in DIR (default notebooks/executed); fails on the first cell error
+  help              this text
+
+environment:
+  SIMGAN_BACKEND=tensorflow|wasm|cpu   force a backend (default: native → wasm → cpu)
+`;
+
+/** Thrown for bad command lines: printed without a stack trace, exit code 2. */
+export class UsageError extends Error {}
+
+/** Split `--flag value` options (as declared) from positional arguments; unknown flags are errors. */
+export function parseOptions(args: string[], spec: Record<string, 'value' | 'flag'>): { values: Record<string, string | undefined>; flags: Set<string>; positional: string[] } {
+  const values: Record<string, string | undefined> = {};
+  const flags = new Set<string>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--')) { positional.push(a); continue; }
+    const [name, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const kind = spec[name];
+    if (!kind) throw new UsageError(`unknown option ${name} (allowed: ${Object.keys(spec).join(', ') || 'none'})`);
+    if (kind === 'flag') { flags.add(name); continue; }
+    const value = inline ?? args[++i];
+    if (value === undefined) throw new UsageError(`option ${name} needs a value`);
+    values[name] = value;
+  }
+  return { values, flags, positional };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'doctor': {
+      const unknown = rest.filter((a) => a !== '--json');
+      if (unknown.length) throw new UsageError(`doctor: unknown option ${unknown[0]} (allowed: --json)`);
+      const report = await doctorReport();
+      console.log(rest.includes('--json') ? JSON.stringify(report, null, 2) : formatDoctor(report));
+      return 0;
+    }
+    case 'kernel-install': {
+      if (rest.length) throw new UsageError(`kernel-install takes no arguments, got ${rest[0]}`);
+      console.log(`wrote ${installKernelSpec()} (Jupyter finds it with JUPYTER_PATH=.jupyter)`);
+      return 0;
+    }
+    case 'notebooks': {
+      const opts = parseOptions(rest, { '--out': 'value', '--cell-timeout': 'value' });
+      const timeout = opts.values['--cell-timeout'];
+      if (timeout !== undefined && !(Number(timeout) > 0)) {
+        throw new UsageError(`--cell-timeout ${timeout}: give a positive number of seconds`);
+      }
+      const results = await runNotebooks({
+        notebooks: opts.positional.length ? opts.positional : undefined,
+        outDir: opts.values['--out'],
+        cellTimeout: timeout === undefined ? undefined : Number(timeout),
+      });
+      const failed = results.find((r) => !r.ok);
+      if (failed) {
+        console.error(formatFailure(failed));
+        return 1;
+      }
+      console.log(`[notebooks] ${results.length} notebook(s) executed without errors`);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (err: unknown) => {
+      if (err instanceof UsageError) {
+        console.error(`simgan: ${err.message}`);
+        process.exitCode = 2;
+      } else {
+        console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+        process.exitCode = 1;
+      }
+    },
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * `simgan doctor`: what this machine offers the project — backend, tfjs, native bindings, Jupyter and the
+ * tslab kernel, datasets. Always exits 0: it reports, it does not judge.
+ */
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as wasm from '@tensorflow/tfjs-backend-wasm';
+import { BackendInfo, probeNativePackages, NativeProbe, selectBackend, tf } from '../backend';
+import { datasetCatalog, DatasetStatus } from '../data/catalog';
+import { jupyterDir } from '../paths';
+
+export interface JupyterStatus {
+  found: boolean;
+  /** The `jupyter` executable used. */
+  executable?: string;
+  /** `jupyter --version` lines, e.g. `notebook : 6.4.12`. */
+  versions?: Record<string, string>;
+  /** The tslab kernelspec Jupyter would start, if registered. */
+  tslabKernel?: { name: string; resourceDir: string; argv: string[] };
+  /** How to fix what is missing. */
+  hint?: string;
+}
+
+export interface DoctorReport {
+  backend: BackendInfo;
+  tfjs: { tfjs: string; core: string; wasm: string };
+  /** `threads` is null if wasm failed to start; `multithreadSupport` is tfjs's WASM_HAS_MULTITHREAD_SUPPORT flag. */
+  wasm: { simd: boolean; threads: number | null; multithreadSupport: boolean };
+  native: NativeProbe[];
+  jupyter: JupyterStatus;
+  datasets: DatasetStatus[];
+  machine: { node: string; platform: string; cpus: number; memoryGiB: number };
+}
+
+/** Jupyter as the project's scripts run it: Debian's `/usr/bin/jupyter` first, with the project kernel dir. */
+export function jupyterEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const prior = base.JUPYTER_PATH ? path.delimiter + base.JUPYTER_PATH : '';
+  return { ...base, JUPYTER_PATH: jupyterDir + prior };
+}
+
+export function findJupyter(): string | undefined {
+  for (const exe of ['/usr/bin/jupyter', 'jupyter']) {
+    const r = spawnSync(exe, ['--version'], { encoding: 'utf8', timeout: 20000 });
+    if (r.status === 0) return exe;
+  }
+  return undefined;
+}
+
+export function jupyterStatus(): JupyterStatus {
+  const exe = findJupyter();
+  if (!exe) {
+    return { found: false, hint: 'install Debian packages: apt-get install jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipython (or run scripts/setup.sh)' };
+  }
+  const versions: Record<string, string> = {};
+  const v = spawnSync(exe, ['--version'], { encoding: 'utf8', timeout: 20000 });
+  for (const line of v.stdout.split('\n')) {
+    const m = /^\s*([\w-]+)\s*:\s*(\S+)/.exec(line);
+    if (m) versions[m[1]] = m[2];
+  }
+  const list = spawnSync(exe, ['kernelspec', 'list', '--json'], { encoding: 'utf8', env: jupyterEnv(), timeout: 20000 });
+  let tslabKernel: JupyterStatus['tslabKernel'];
+  try {
+    const specs = JSON.parse(list.stdout).kernelspecs as Record<string, { resource_dir: string; spec: { argv: string[] } }>;
+    if (specs.tslab) tslabKernel = { name: 'tslab', resourceDir: specs.tslab.resource_dir, argv: specs.tslab.spec.argv };
+  } catch {
+    /* reported as missing below */
+  }
+  return {
+    found: true,
+    executable: exe,
+    versions,
+    tslabKernel,
+    hint: tslabKernel ? undefined : 'register the kernel: npm run kernel:install (writes .jupyter/kernels/tslab)',
+  };
+}
+
+/** wasm's thread count; initialises wasm briefly when another backend is active, then switches back. */
+async function wasmThreads(active: string): Promise<number | null> {
+  if (active === 'wasm') return wasm.getThreadsCount();
+  try {
+    await tf.setBackend('wasm');
+    return wasm.getThreadsCount();
+  } catch {
+    return null;
+  } finally {
+    await tf.setBackend(active);
+  }
+}
+
+export async function doctorReport(): Promise<DoctorReport> {
+  const backend = await selectBackend(undefined, { log: false });
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  const multithreadSupport = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+  return {
+    backend,
+    tfjs: { tfjs: tf.version.tfjs, core: tf.version_core, wasm: wasm.version_wasm },
+    wasm: { simd, threads: await wasmThreads(backend.name), multithreadSupport },
+    native: probeNativePackages(),
+    jupyter: jupyterStatus(),
+    datasets: datasetCatalog(),
+    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+  };
+}
+
+export function formatDoctor(r: DoctorReport): string {
+  const yes = (b: boolean) => (b ? 'yes' : 'no');
+  const lines = [
+    `backend        ${r.backend.name} (${r.backend.package}) — ${r.backend.reason}`,
+    `tfjs           ${r.tfjs.tfjs} (core ${r.tfjs.core}, wasm ${r.tfjs.wasm})`,
+    `wasm           simd ${yes(r.wasm.simd)}, threads ${r.wasm.threads}, multithread support ${yes(r.wasm.multithreadSupport)}`,
+    ...r.native.map((n) => `native         ${n.package}: ${n.installed ? 'installed' : 'not installed'}${n.error ? ` (${n.error})` : ''}`),
+    `jupyter        ${r.jupyter.found ? `${r.jupyter.executable} (notebook ${r.jupyter.versions?.notebook ?? '?'}, nbconvert ${r.jupyter.versions?.nbconvert ?? '?'})` : 'not found'}`,
+    `tslab kernel   ${r.jupyter.tslabKernel ? r.jupyter.tslabKernel.resourceDir : 'not registered'}`,
+    ...(r.jupyter.hint ? [`               → ${r.jupyter.hint}`] : []),
+    ...r.datasets.map((d) => `dataset        ${d.name.padEnd(20)} ${d.present ? `present: ${d.path}` : `absent — ${d.howToGet}`}`),
+    `machine        node ${r.machine.node}, ${r.machine.platform}, ${r.machine.cpus} cores, ${r.machine.memoryGiB} GiB`,
+  ];
+  return lines.join('\n');
+}

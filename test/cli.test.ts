@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { projectRoot } from '../src/paths';
+
+const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
+
+function simgan(args: string[], env: Record<string, string> = {}) {
+  const { SIMGAN_BACKEND: _ignored, ...base } = process.env;
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...base, ...env }, timeout: 120000 });
+}
+
+test('simgan doctor --json prints valid JSON naming the backend (wasm unless a native one is installed)', () => {
+  const r = simgan(['doctor', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const native = (report.native as Array<{ installed: boolean }>).some((n) => n.installed);
+  assert.equal(report.backend.name, native ? 'tensorflow' : 'wasm');
+  assert.equal(report.tfjs.tfjs, '4.22.0');
+  assert.equal(typeof report.wasm.simd, 'boolean');
+  assert.ok(Array.isArray(report.datasets) && report.datasets.every((d: { name: string; present: boolean }) => typeof d.present === 'boolean'));
+  assert.equal(typeof report.jupyter.found, 'boolean');
+});
+
+test('SIMGAN_BACKEND=cpu makes doctor report cpu', () => {
+  const r = simgan(['doctor', '--json'], { SIMGAN_BACKEND: 'cpu' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).backend.name, 'cpu');
+});
+
+test('bad command lines exit 2 with a message naming the problem', () => {
+  const unknown = simgan(['frobnicate']);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+  const badOpt = simgan(['doctor', '--jsn']);
+  assert.equal(badOpt.status, 2);
+  assert.match(badOpt.stderr, /unknown option --jsn/);
+  const badTimeout = simgan(['notebooks', '--cell-timeout', '-3']);
+  assert.equal(badTimeout.status, 2);
+  assert.match(badTimeout.stderr, /--cell-timeout -3/);
+});
