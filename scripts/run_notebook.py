@@ -64,6 +64,14 @@ def main():
                 break
             emit(event="cell", cell=n, of=len(code_cells), seconds=round(time.time() - t0, 2), ok=True)
     nbformat.write(nb, args.output)
+    if failed is None:
+        # Outputs we computed ourselves may run their scripts (plots) when the notebook is opened:
+        # without a signature Jupyter shows them as untrusted and plotly figures stay blank.
+        try:
+            from nbformat.sign import NotebookNotary
+            NotebookNotary().sign(nb)
+        except Exception as e:  # the signature database may be read-only; outputs are still saved
+            print(f"note: could not mark {args.output} trusted: {e}", file=sys.stderr)
     emit(event="done", ok=failed is None, seconds=round(time.time() - t_start, 2), output=args.output, failure=failed)
     return 0 if failed is None else 1
 

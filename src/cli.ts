@@ -70,12 +70,10 @@ export async function main(argv: string[]): Promise<number> {
         cellTimeout: timeout === undefined ? undefined : Number(timeout),
       });
       const failed = results.find((r) => !r.ok);
-      if (failed) {
-        console.error(formatFailure(failed));
-        return 1;
-      }
-      console.log(`[notebooks] ${results.length} notebook(s) executed without errors`);
-      return 0;
+      if (failed) console.error(formatFailure(failed));
+      const passed = results.filter((r) => r.ok).length;
+      console.log(`notebooks: ${passed} passed, ${results.length - passed} failed`);
+      return failed ? 1 : 0;
     }
     case undefined:
     case 'help':
