@@ -4,6 +4,8 @@
  * notebooks use.
  */
 import { doctorReport, formatDoctor } from './commands/doctor';
+import { describeCommand, trainCommand } from './commands/train';
+import { ConfigError, PRESETS } from './config';
 import { installKernelSpec } from './notebooks/kernel';
 import { formatFailure, runNotebooks } from './notebooks/runner';
 
@@ -15,7 +17,15 @@ commands:
   notebooks [NB.ipynb ...] [--out DIR] [--cell-timeout SECONDS]
                     execute notebooks (default: all in notebooks/) with the tslab kernel, saving
                     executed copies in DIR (default notebooks/executed); fails on the first cell error
+  train --preset P [--set key=value ...] [--steps N] --out DIR [--resume]
+                    train SimGAN (Algorithm 1); writes config.json, metrics.jsonl, checkpoints/ and
+                    samples/ in DIR. --resume continues DIR from its latest checkpoint.
+  describe --preset P [--set key=value ...] [--json]
+                    each network's layers, output shapes and parameter counts
   help              this text
+
+presets: ${Object.keys(PRESETS).join(', ')}
+overrides use dotted paths, e.g. --set lambda=0.1 --set history.enabled=false --set adversarial=global
 
 environment:
   SIMGAN_BACKEND=tensorflow|wasm|cpu   force a backend (default: native → wasm → cpu)
@@ -25,8 +35,12 @@ environment:
 export class UsageError extends Error {}
 
 /** Split `--flag value` options (as declared) from positional arguments; unknown flags are errors. */
-export function parseOptions(args: string[], spec: Record<string, 'value' | 'flag'>): { values: Record<string, string | undefined>; flags: Set<string>; positional: string[] } {
+export function parseOptions(
+  args: string[],
+  spec: Record<string, 'value' | 'flag' | 'multi'>,
+): { values: Record<string, string | undefined>; multi: Record<string, string[]>; flags: Set<string>; positional: string[] } {
   const values: Record<string, string | undefined> = {};
+  const multi: Record<string, string[]> = {};
   const flags = new Set<string>();
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -38,9 +52,10 @@ export function parseOptions(args: string[], spec: Record<string, 'value' | 'fla
     if (kind === 'flag') { flags.add(name); continue; }
     const value = inline ?? args[++i];
     if (value === undefined) throw new UsageError(`option ${name} needs a value`);
-    values[name] = value;
+    if (kind === 'multi') (multi[name] ??= []).push(value);
+    else values[name] = value;
   }
-  return { values, flags, positional };
+  return { values, multi, flags, positional };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -52,6 +67,22 @@ export async function main(argv: string[]): Promise<number> {
       const report = await doctorReport();
       console.log(rest.includes('--json') ? JSON.stringify(report, null, 2) : formatDoctor(report));
       return 0;
+    }
+    case 'train': {
+      const o = parseOptions(rest, { '--preset': 'value', '--set': 'multi', '--steps': 'value', '--out': 'value', '--resume': 'flag' });
+      if (o.positional.length) throw new UsageError(`train: unexpected argument ${o.positional[0]}`);
+      const out = o.values['--out'];
+      if (!out) throw new UsageError('train needs --out DIR (the run directory)');
+      const stepsRaw = o.values['--steps'];
+      const steps = stepsRaw === undefined ? undefined : Number(stepsRaw);
+      if (steps !== undefined && !(Number.isInteger(steps) && steps >= 0)) throw new UsageError(`--steps ${stepsRaw}: give a whole number ≥ 0`);
+      return trainCommand({ preset: o.values['--preset'], overrides: o.multi['--set'] ?? [], steps, out, resume: o.flags.has('--resume') });
+    }
+    case 'describe': {
+      const o = parseOptions(rest, { '--preset': 'value', '--set': 'multi', '--json': 'flag' });
+      const presetName = o.values['--preset'];
+      if (!presetName) throw new UsageError(`describe needs --preset (one of ${Object.keys(PRESETS).join(', ')})`);
+      return describeCommand(presetName, o.multi['--set'] ?? [], o.flags.has('--json'));
     }
     case 'kernel-install': {
       if (rest.length) throw new UsageError(`kernel-install takes no arguments, got ${rest[0]}`);
@@ -90,7 +121,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (err: unknown) => {
-      if (err instanceof UsageError) {
+      if (err instanceof UsageError || err instanceof ConfigError) {
         console.error(`simgan: ${err.message}`);
         process.exitCode = 2;
       } else {

@@ -120,9 +120,12 @@ export async function imageGridPng(sources: ImageSource | ImageSource[], options
     const texts = planes.map((_, idx) => {
       const text = captions[idx];
       if (!text) return '';
-      const cx = gap + (idx % cols) * (cellW + gap) + cellW / 2;
+      const x0 = gap + (idx % cols) * (cellW + gap);
       const cy = gap + Math.floor(idx / cols) * (cellH + gap) + maxH * scale + fontPx + 1;
-      return `<text x="${cx}" y="${cy}" text-anchor="middle">${escapeXml(text)}</text>`;
+      // A caption wider than its cell (≈0.6 em per character) starts at the cell's left edge instead of
+      // being centred, so its beginning is not cut off by the image border.
+      const wide = 0.6 * fontPx * text.length > cellW;
+      return `<text x="${wide ? x0 + 1 : x0 + cellW / 2}" y="${cy}" text-anchor="${wide ? 'start' : 'middle'}">${escapeXml(text)}</text>`;
     });
     const svg =
       `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
