@@ -92,6 +92,7 @@ class PoisonedDataset implements ImageDataset {
   get name() { return this.inner.name; }
   get imageShape() { return this.inner.imageShape; }
   get size() { return this.inner.size; }
+  image(i: number) { return this.inner.image(i); }
   batch(indices: number[]): tf.Tensor4D {
     const b = this.inner.batch(indices);
     if (++this.calls <= this.after) return b;
