@@ -23,6 +23,12 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${APT_PACKAGES[
 echo "setup: npm ci (builds dist/ through the prepare script)"
 npm ci --no-audit --no-fund
 
+# Tests and CI read the read-only data laid beside the project; link it into a git-ignored place.
+if [ -d ../shared/data ]; then
+  ln -sfn "$(cd ../shared/data && pwd)" data/shared
+  echo "setup: linked data/shared -> $(readlink data/shared)"
+fi
+
 echo "setup: tslab kernelspec"
 node dist/src/cli.js kernel-install
 echo "setup: done. Check the machine with: npx simgan doctor"

@@ -4,6 +4,7 @@
  * notebooks use.
  */
 import { doctorReport, formatDoctor } from './commands/doctor';
+import { dataBuild, dataInfo, dataShow, knownDatasets, parseSize } from './commands/data';
 import { describeCommand, trainCommand } from './commands/train';
 import { ConfigError, PRESETS } from './config';
 import { installKernelSpec } from './notebooks/kernel';
@@ -22,6 +23,12 @@ commands:
                     samples/ in DIR. --resume continues DIR from its latest checkpoint.
   describe --preset P [--set key=value ...] [--json]
                     each network's layers, output shapes and parameter counts
+  data info [--json]
+                    the data sources: present or not, counts, sizes, licences, how to get them
+  data build SOURCE [--count N] [--size WxH] [--seed S] --out DIR
+                    render or load SOURCE into DIR (binary dataset, preview.png, info.json); prints the rate
+  data show SOURCE[,SOURCE...] [--count N] [--size WxH] --out GRID.png
+                    a grid of each source's images, one block of rows per source
   help              this text
 
 presets: ${Object.keys(PRESETS).join(', ')}
@@ -83,6 +90,44 @@ export async function main(argv: string[]): Promise<number> {
       const presetName = o.values['--preset'];
       if (!presetName) throw new UsageError(`describe needs --preset (one of ${Object.keys(PRESETS).join(', ')})`);
       return describeCommand(presetName, o.multi['--set'] ?? [], o.flags.has('--json'));
+    }
+    case 'data': {
+      const [sub, ...args] = rest;
+      if (sub === 'info') {
+        const o = parseOptions(args, { '--json': 'flag' });
+        console.log(dataInfo(o.flags.has('--json')));
+        return 0;
+      }
+      if (sub === 'build' || sub === 'show') {
+        const o = parseOptions(args, { '--count': 'value', '--size': 'value', '--seed': 'value', '--out': 'value' });
+        if (o.positional.length !== 1) throw new UsageError(`data ${sub} needs one SOURCE (${knownDatasets().join(', ')})`);
+        const out = o.values['--out'];
+        if (!out) throw new UsageError(`data ${sub} needs --out ${sub === 'build' ? 'DIR' : 'GRID.png'}`);
+        const num = (flag: string, min: number) => {
+          const v = o.values[flag];
+          if (v === undefined) return undefined;
+          if (!(Number.isInteger(Number(v)) && Number(v) >= min)) throw new UsageError(`${flag} ${v}: give a whole number ≥ ${min}`);
+          return Number(v);
+        };
+        let size;
+        try {
+          size = o.values['--size'] ? parseSize(o.values['--size']) : undefined;
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        const sources = o.positional[0].split(',');
+        for (const s of sources) if (!knownDatasets().includes(s)) throw new UsageError(`unknown source '${s}' (${knownDatasets().join(', ')})`);
+        if (sub === 'build') {
+          if (sources.length !== 1) throw new UsageError('data build takes one source');
+          const r = await dataBuild(sources[0], { count: num('--count', 1), size, seed: num('--seed', 0), out });
+          console.log(`built ${r.count.toLocaleString('en-US')} ${r.source} images (${r.size.width}×${r.size.height}) in ${r.seconds} s — ${r.imagesPerSecond.toLocaleString('en-US')} images/s → ${r.out}`);
+        } else {
+          if (o.values['--seed'] !== undefined) throw new UsageError('data show takes no --seed');
+          console.log(`wrote ${await dataShow(sources, { count: num('--count', 1), size, out })}`);
+        }
+        return 0;
+      }
+      throw new UsageError(`data needs info, build or show (got ${sub ?? 'nothing'})`);
     }
     case 'kernel-install': {
       if (rest.length) throw new UsageError(`kernel-install takes no arguments, got ${rest[0]}`);

@@ -1,47 +1,143 @@
 /**
  * Dataset names a config may use (`data.synthetic`, `data.real`) and how each is loaded.
+ *
+ * Everything except `toy-*` goes through the binary cache in `data/cache/` (git-ignored): the key holds
+ * the source's path, size and modification time (real data) or the renderer's code hash, count and seed
+ * (synthetic data), so a stale cache is rebuilt, never used.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 import type { SimGANConfig } from '../config';
-import type { DomainPair, ImageDataset } from './dataset';
+import { dataDir } from '../paths';
+import { locateDataset, SYNTHETIC_COUNT } from './catalog';
+import { ArrayImageDataset, cachedDataset, DomainPair, ImageDataset } from './dataset';
+import { renderDigits } from './digits-sim';
+import { renderEyes } from './eyes-sim';
+import type { Size } from './images';
+import { loadMnist } from './mnist';
+import { loadImageFolder, loadMpiigazeCsv, loadMpiigazeOfficial } from './mpiigaze';
 import { renderToy } from './toy';
+import { loadUnityEyes } from './unityeyes';
+
+export interface SourceOptions {
+  /** Image size to produce (real images are resized; synthetic ones rendered at it). */
+  size: Size;
+  /** Synthetic sources: how many images (default 10,000). Real sources: at most this many (default all). */
+  count?: number;
+  /** Synthetic sources: the renderer's seed (default 1: every run shares the same data). */
+  seed?: number;
+  /** Where skipped-input summaries go (default console.warn). */
+  warn?: (message: string) => void;
+  /** Cache folder (default data/cache). */
+  cacheDir?: string;
+}
+
+type Loader = (o: SourceOptions) => Promise<ImageDataset>;
+
+function codeHash(modulePath: string): string {
+  return createHash('sha1').update(readFileSync(require.resolve(modulePath))).digest('hex').slice(0, 12);
+}
+
+/** size, mtime and name of a file, or of every file in a folder: what decides whether a cache is stale. */
+function fingerprint(p: string): string {
+  const st = statSync(p);
+  if (!st.isDirectory()) return `${p}:${st.size}:${Math.round(st.mtimeMs)}`;
+  const parts = readdirSync(p).sort().map((f) => {
+    const s = statSync(path.join(p, f));
+    return `${f}:${s.size}:${Math.round(s.mtimeMs)}`;
+  });
+  return createHash('sha1').update(`${p}\n${parts.join('\n')}`).digest('hex');
+}
+
+const sizeKey = (s: Size) => `${s.width}x${s.height}`;
+
+function cacheFile(o: SourceOptions, name: string, key: string): string {
+  const h = createHash('sha1').update(key).digest('hex').slice(0, 10);
+  return path.join(o.cacheDir ?? path.join(dataDir(), 'cache'), `${name}-${h}.bin`);
+}
+
+async function cached(o: SourceOptions, name: string, key: string, build: () => Promise<ImageDataset>): Promise<ArrayImageDataset> {
+  return cachedDataset(cacheFile(o, name, key), key, build);
+}
+
+function requireSize(name: string, o: SourceOptions, w: number, h: number): void {
+  if (o.size.width !== w || o.size.height !== h) {
+    throw new Error(`dataset '${name}' is ${w}×${h}; the config asks for ${o.size.width}×${o.size.height} (set image.width/height)`);
+  }
+}
+
+const LOADERS: Record<string, Loader> = {
+  // Toy data is cheap to render; seeds fixed per domain so runs with different seeds share the data.
+  'toy-synthetic': async (o) => renderToy('synthetic', { height: o.size.height, width: o.size.width, count: o.count ?? 2048, seed: 11 }),
+  'toy-real': async (o) => renderToy('real', { height: o.size.height, width: o.size.width, count: o.count ?? 2048, seed: 22 }),
+  'eyes-sim': async (o) => {
+    const count = o.count ?? SYNTHETIC_COUNT, seed = o.seed ?? 1;
+    const key = `eyes-sim ${codeHash('./eyes-sim')} n=${count} seed=${seed} ${sizeKey(o.size)}`;
+    return cached(o, 'eyes-sim', key, async () => renderEyes({ count, seed, width: o.size.width, height: o.size.height }));
+  },
+  'digits-sim': async (o) => {
+    requireSize('digits-sim', o, 28, 28);
+    const count = o.count ?? SYNTHETIC_COUNT, seed = o.seed ?? 1;
+    const key = `digits-sim ${codeHash('./digits-sim')} n=${count} seed=${seed}`;
+    return cached(o, 'digits-sim', key, async () => renderDigits({ count, seed }));
+  },
+  mnist: async (o) => {
+    requireSize('mnist', o, 28, 28);
+    return limit(await loadMnist('train', o.cacheDir), o.count);
+  },
+  'mnist-test': async (o) => {
+    requireSize('mnist-test', o, 28, 28);
+    return limit(await loadMnist('test', o.cacheDir), o.count);
+  },
+  'mpiigaze-csv': async (o) => {
+    const file = locateDataset('mpiigaze-csv');
+    const key = `mpiigaze-csv ${fingerprint(file)} ${sizeKey(o.size)} limit=${o.count ?? 'all'}`;
+    return cached(o, 'mpiigaze-csv', key, async () => (await loadMpiigazeCsv(file, o.size, { limit: o.count, warn: o.warn })).dataset);
+  },
+  'mpiigaze-55x35-png': async (o) => {
+    const dir = locateDataset('mpiigaze-55x35-png');
+    return (await loadImageFolder(dir, o.size, { limit: o.count, warn: o.warn, name: 'mpiigaze-55x35-png' })).dataset;
+  },
+  'mpiigaze-official': async (o) => {
+    const root = locateDataset('mpiigaze-official');
+    const key = `mpiigaze-official ${fingerprint(path.join(root, 'Data', 'Normalized'))} ${sizeKey(o.size)} limit=${o.count ?? 'all'}`;
+    return cached(o, 'mpiigaze-official', key, async () => (await loadMpiigazeOfficial(root, o.size, { limit: o.count, warn: o.warn })).dataset);
+  },
+  unityeyes: async (o) => {
+    const dir = locateDataset('unityeyes');
+    const key = `unityeyes ${fingerprint(dir)} ${sizeKey(o.size)} limit=${o.count ?? 'all'}`;
+    return cached(o, 'unityeyes', key, async () => (await loadUnityEyes(dir, o.size, { limit: o.count, warn: o.warn })).dataset);
+  },
+};
+
+function limit(ds: ArrayImageDataset, count: number | undefined): ArrayImageDataset {
+  return count === undefined || count >= ds.size ? ds : ds.subset(Array.from({ length: count }, (_, i) => i));
+}
+
+/** Names accepted by `data.synthetic` / `data.real` and by `simgan data build|show`. */
+export function knownDatasets(): string[] {
+  return Object.keys(LOADERS);
+}
+
+export async function loadSource(name: string, o: SourceOptions): Promise<ImageDataset> {
+  const loader = LOADERS[name];
+  if (!loader) {
+    const hint = name === 'nyu-hands' ? ' (hand crops load with loadNyuHandCrops; no hand training set is wired yet)' : '';
+    throw new Error(`dataset '${name}' cannot be loaded${hint}. Available: ${knownDatasets().join(', ')}`);
+  }
+  return loader(o);
+}
 
 export interface LoadContext {
   config: SimGANConfig;
 }
 
-type Loader = (ctx: LoadContext) => Promise<ImageDataset>;
-
-const TOY_COUNT = 2048;
-
-const LOADERS: Record<string, Loader> = {
-  // Seeds fixed per domain (not the run's seed): runs with different seeds share the same data.
-  'toy-synthetic': async ({ config }) => renderToy('synthetic', { height: config.image.height, width: config.image.width, count: TOY_COUNT, seed: 11 }),
-  'toy-real': async ({ config }) => renderToy('real', { height: config.image.height, width: config.image.width, count: TOY_COUNT, seed: 22 }),
-};
-
-/** Names that presets refer to but that have no loader yet, with what is missing. */
-const PLANNED: Record<string, string> = {
-  'eyes-sim': 'the synthetic eye renderer is not implemented yet',
-  'mpiigaze-csv': 'the MPIIGaze CSV loader is not implemented yet',
-  'digits-sim': 'the synthetic digit renderer is not implemented yet',
-  mnist: 'the MNIST loader is not implemented yet',
-  'nyu-hands-synthetic': 'hand data is not available (no loader, no data)',
-  'nyu-hands-real': 'hand data is not available (no loader, no data)',
-};
-
-export function knownDatasets(): string[] {
-  return Object.keys(LOADERS);
-}
-
+/** A dataset for a config's domain, checked against the config's image size. */
 export async function loadDataset(name: string, ctx: LoadContext): Promise<ImageDataset> {
-  const loader = LOADERS[name];
-  if (!loader) {
-    const why = PLANNED[name] ?? 'no such dataset';
-    throw new Error(`dataset '${name}' cannot be loaded: ${why}. Available: ${knownDatasets().join(', ')}`);
-  }
-  const ds = await loader(ctx);
-  const [h, w, c] = ds.imageShape;
   const img = ctx.config.image;
+  const ds = await loadSource(name, { size: { width: img.width, height: img.height } });
+  const [h, w, c] = ds.imageShape;
   if (h !== img.height || w !== img.width || c !== img.channels) {
     throw new Error(`dataset '${name}' has ${h}×${w}×${c} images but the config wants ${img.height}×${img.width}×${img.channels} (image.*)`);
   }
