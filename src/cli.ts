@@ -5,6 +5,7 @@
  */
 import { doctorReport, formatDoctor } from './commands/doctor';
 import { dataBuild, dataInfo, dataShow, knownDatasets, parseSize } from './commands/data';
+import { evalCommand } from './commands/eval';
 import { describeCommand, trainCommand } from './commands/train';
 import { ConfigError, PRESETS } from './config';
 import { installKernelSpec } from './notebooks/kernel';
@@ -23,6 +24,9 @@ commands:
                     samples/ in DIR. --resume continues DIR from its latest checkpoint.
   describe --preset P [--set key=value ...] [--json]
                     each network's layers, output shapes and parameter counts
+  eval RUN_DIR [--json] [--seeds N] [--epochs N] [--synthetic-count N] [--c2st-per-side N]
+                    downstream task accuracy, realism (C2ST) and label preservation over N seeds
+                    (default 3) with 95% intervals; stored as RUN_DIR/eval.json
   data info [--json]
                     the data sources: present or not, counts, sizes, licences, how to get them
   data build SOURCE [--count N] [--size WxH] [--seed S] --out DIR
@@ -65,6 +69,14 @@ export function parseOptions(
   return { values, multi, flags, positional };
 }
 
+/** An optional whole-number option ≥ `min`, or a usage error naming it. */
+export function wholeNumber(values: Record<string, string | undefined>, flag: string, min: number): number | undefined {
+  const v = values[flag];
+  if (v === undefined) return undefined;
+  if (!(Number.isInteger(Number(v)) && Number(v) >= min)) throw new UsageError(`${flag} ${v}: give a whole number ≥ ${min}`);
+  return Number(v);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -91,6 +103,17 @@ export async function main(argv: string[]): Promise<number> {
       if (!presetName) throw new UsageError(`describe needs --preset (one of ${Object.keys(PRESETS).join(', ')})`);
       return describeCommand(presetName, o.multi['--set'] ?? [], o.flags.has('--json'));
     }
+    case 'eval': {
+      const o = parseOptions(rest, { '--json': 'flag', '--seeds': 'value', '--epochs': 'value', '--synthetic-count': 'value', '--c2st-per-side': 'value' });
+      if (o.positional.length !== 1) throw new UsageError('eval needs one RUN_DIR');
+      return evalCommand(o.positional[0], {
+        json: o.flags.has('--json'),
+        seeds: wholeNumber(o.values, '--seeds', 1),
+        epochs: wholeNumber(o.values, '--epochs', 1),
+        syntheticCount: wholeNumber(o.values, '--synthetic-count', 1),
+        c2stPerSide: wholeNumber(o.values, '--c2st-per-side', 4),
+      });
+    }
     case 'data': {
       const [sub, ...args] = rest;
       if (sub === 'info') {
@@ -103,12 +126,7 @@ export async function main(argv: string[]): Promise<number> {
         if (o.positional.length !== 1) throw new UsageError(`data ${sub} needs one SOURCE (${knownDatasets().join(', ')})`);
         const out = o.values['--out'];
         if (!out) throw new UsageError(`data ${sub} needs --out ${sub === 'build' ? 'DIR' : 'GRID.png'}`);
-        const num = (flag: string, min: number) => {
-          const v = o.values[flag];
-          if (v === undefined) return undefined;
-          if (!(Number.isInteger(Number(v)) && Number(v) >= min)) throw new UsageError(`${flag} ${v}: give a whole number ≥ ${min}`);
-          return Number(v);
-        };
+        const num = (flag: string, min: number) => wholeNumber(o.values, flag, min);
         let size;
         try {
           size = o.values['--size'] ? parseSize(o.values['--size']) : undefined;

@@ -23,8 +23,12 @@ export interface SimGANConfig {
   preset: string;
   /** Seeds weights, data sampling and the history buffer. */
   seed: number;
-  /** Dataset names for the two domains (see `data/registry.ts`). */
-  data: { synthetic: string; real: string };
+  /**
+   * Dataset names for the two domains (see `data/registry.ts`). `realHoldout`: the fraction of the real
+   * domain kept away from training (a fixed seeded split), so the realism test can use real images the
+   * refiner and discriminator never saw.
+   */
+  data: { synthetic: string; real: string; realHoldout: number };
   /** Image size; all images are scaled to [-1, 1]. */
   image: { height: number; width: number; channels: number };
   /** Refiner: conv k×k `filters` → `blocks` ResNet blocks (two conv k×k each) → conv 1×1 to `channels`, tanh. */
@@ -97,7 +101,7 @@ const LOGGING: SimGANConfig['logging'] = { sampleEvery: 100, sampleCount: 8, che
 const PAPER_EYES: SimGANConfig = {
   preset: 'paper-eyes',
   seed: 1,
-  data: { synthetic: 'eyes-sim', real: 'mpiigaze-csv' },
+  data: { synthetic: 'eyes-sim', real: 'mpiigaze-csv', realHoldout: 0.2 },
   image: { height: 35, width: 55, channels: 1 },
   refiner: { filters: 64, blocks: 4, kernel: 3 },
   discriminator: { layers: EYE_DISCRIMINATOR },
@@ -119,7 +123,7 @@ const PAPER_EYES: SimGANConfig = {
 const PAPER_HANDS: SimGANConfig = {
   ...PAPER_EYES,
   preset: 'paper-hands',
-  data: { synthetic: 'nyu-hands-synthetic', real: 'nyu-hands-real' },
+  data: { synthetic: 'nyu-hands-synthetic', real: 'nyu-hands-real', realHoldout: 0.2 },
   image: { height: 224, width: 224, channels: 1 },
   refiner: { filters: 64, blocks: 10, kernel: 7 },
   discriminator: { layers: HAND_DISCRIMINATOR },
@@ -153,7 +157,7 @@ const CPU_EYES: SimGANConfig = {
 const CPU_DIGITS: SimGANConfig = {
   ...CPU_EYES,
   preset: 'cpu-digits',
-  data: { synthetic: 'digits-sim', real: 'mnist' },
+  data: { synthetic: 'digits-sim', real: 'mnist', realHoldout: 0.2 },
   image: { height: 28, width: 28, channels: 1 },
   refiner: { filters: 32, blocks: 3, kernel: 3 },
   discriminator: {
@@ -178,7 +182,7 @@ const CPU_DIGITS: SimGANConfig = {
 const TOY: SimGANConfig = {
   preset: 'toy',
   seed: 1,
-  data: { synthetic: 'toy-synthetic', real: 'toy-real' },
+  data: { synthetic: 'toy-synthetic', real: 'toy-real', realHoldout: 0.2 },
   image: { height: 16, width: 16, channels: 1 },
   refiner: { filters: 16, blocks: 2, kernel: 3 },
   discriminator: {
@@ -316,6 +320,9 @@ export function validateConfig(c: SimGANConfig): SimGANConfig {
   intIn('seed', c.seed, 0, 2 ** 32 - 1);
   if (typeof c.data?.synthetic !== 'string' || !c.data.synthetic) throw new ConfigError('data.synthetic must name a dataset');
   if (typeof c.data?.real !== 'string' || !c.data.real) throw new ConfigError('data.real must name a dataset');
+  if (typeof c.data.realHoldout !== 'number' || !(c.data.realHoldout >= 0 && c.data.realHoldout <= 0.9)) {
+    throw new ConfigError(`data.realHoldout=${JSON.stringify(c.data.realHoldout)} must be a fraction from 0 to 0.9`);
+  }
   intIn('image.height', c.image.height, 4);
   intIn('image.width', c.image.width, 4);
   oneOf('image.channels', c.image.channels, [1, 3] as unknown as readonly string[]);

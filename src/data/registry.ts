@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { SimGANConfig } from '../config';
 import { dataDir } from '../paths';
 import { locateDataset, SYNTHETIC_COUNT } from './catalog';
-import { ArrayImageDataset, cachedDataset, DomainPair, ImageDataset } from './dataset';
+import { ArrayImageDataset, cachedDataset, DomainPair, ImageDataset, splitDataset } from './dataset';
 import { renderDigits } from './digits-sim';
 import { renderEyes } from './eyes-sim';
 import type { Size } from './images';
@@ -144,6 +144,18 @@ export async function loadDataset(name: string, ctx: LoadContext): Promise<Image
   return ds;
 }
 
+/** Fixed seed of the real train/holdout split: the same images are held out in every run of a dataset. */
+export const HOLDOUT_SEED = 20170721;
+
+/** The real domain split into what training may use and the held-out part only evaluation sees. */
+export async function loadRealSplit(config: SimGANConfig): Promise<{ train: ImageDataset; holdout: ImageDataset }> {
+  const real = await loadDataset(config.data.real, { config });
+  if (config.data.realHoldout === 0) return { train: real, holdout: new ArrayImageDataset(`${real.name}/holdout`, real.imageShape, new Float32Array(0)) };
+  const { train, validation } = splitDataset(real, config.data.realHoldout, HOLDOUT_SEED);
+  return { train, holdout: validation };
+}
+
+/** The two training domains: synthetic, and the real domain minus its held-out part. */
 export async function loadDomains(config: SimGANConfig): Promise<DomainPair> {
-  return { synthetic: await loadDataset(config.data.synthetic, { config }), real: await loadDataset(config.data.real, { config }) };
+  return { synthetic: await loadDataset(config.data.synthetic, { config }), real: (await loadRealSplit(config)).train };
 }

@@ -86,3 +86,79 @@ export async function classifierAccuracy(model: tf.LayersModel, ds: ImageDataset
   pred.forEach((p, i) => { if (p === ds.labels![i][0]) right++; });
   return right / ds.size;
 }
+
+// ---- gaze ------------------------------------------------------------------------------------------------
+
+export type GazeEstimatorSize = 'paper' | 'cpu';
+
+/**
+ * The paper's gaze estimator (Sec. 4.1): conv3×3 32 → conv3×3 32 → conv3×3 64 → maxpool3×3 s2 →
+ * conv3×3 80 → conv3×3 192 → maxpool2×2 s2 → FC 9600 → FC 1000 → FC 3, with 'valid' convolutions, so a
+ * 35×55 eye flattens to 5×10×192 = 9,600 values. `cpu` keeps the layout with a quarter of the filters and
+ * FC 256 (≈ 1/16 of the compute), so a downstream run fits minutes on 2 cores.
+ */
+export function buildGazeEstimator(seed: number, imageShape: [number, number, number], size: GazeEstimatorSize = 'cpu'): tf.LayersModel {
+  const f = size === 'paper' ? [32, 32, 64, 80, 192] : [8, 8, 16, 20, 48];
+  const fc = size === 'paper' ? 1000 : 256;
+  let i = 0;
+  const conv = (filters: number, name: string, first = false) =>
+    tf.layers.conv2d({ ...(first ? { inputShape: imageShape } : {}), name, filters, kernelSize: 3, padding: 'valid', activation: 'relu', kernelInitializer: seededInit(seed, i++) });
+  return tf.sequential({
+    name: `gaze_estimator_${size}`,
+    layers: [
+      conv(f[0], 'conv1', true),
+      conv(f[1], 'conv2'),
+      conv(f[2], 'conv3'),
+      tf.layers.maxPooling2d({ name: 'pool1', poolSize: 3, strides: 2 }),
+      conv(f[3], 'conv4'),
+      conv(f[4], 'conv5'),
+      tf.layers.maxPooling2d({ name: 'pool2', poolSize: 2, strides: 2 }),
+      tf.layers.flatten({ name: 'flatten' }),
+      tf.layers.dense({ name: 'fc1', units: fc, activation: 'relu', kernelInitializer: seededInit(seed, i++) }),
+      tf.layers.dense({ name: 'gaze', units: 3, kernelInitializer: seededInit(seed, i++) }),
+    ],
+  });
+}
+
+function gazeOf(ds: ImageDataset, indices: number[]): tf.Tensor2D {
+  if (!ds.labels || ds.labels[0].length < 3) throw new Error(`${ds.name} has no gaze labels`);
+  return tf.tensor2d(indices.map((i) => Array.from(ds.labels![i].subarray(0, 3))));
+}
+
+/** Train a gaze estimator with the paper's L2 loss on the 3-D gaze vector. */
+export async function trainGazeEstimator(ds: ImageDataset, o: ClassifierTraining & { size?: GazeEstimatorSize }): Promise<tf.LayersModel> {
+  const model = buildGazeEstimator(o.seed, ds.imageShape, o.size ?? 'cpu');
+  const opt = tf.train.adam(o.lr);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    const order = shuffledIndices(ds.size, o.seed * 1000 + epoch);
+    let sum = 0, batches = 0;
+    for (let s = 0; s + o.batchSize <= order.length; s += o.batchSize) {
+      const idx = order.slice(s, s + o.batchSize);
+      const x = ds.batch(idx);
+      const y = gazeOf(ds, idx);
+      const loss = opt.minimize(() => (model.apply(x) as tf.Tensor).sub(y).square().sum(-1).mean() as tf.Scalar, true, vars);
+      sum += (await loss!.data())[0];
+      batches++;
+      tf.dispose([x, y, loss!]);
+      if (batches % 20 === 0) await new Promise((r) => setImmediate(r));
+    }
+    o.onEpoch?.(epoch + 1, sum / Math.max(1, batches));
+  }
+  opt.dispose();
+  return model;
+}
+
+/** Predicted gaze vectors (unnormalised; angles do not depend on length). */
+export async function predictGaze(model: tf.LayersModel, ds: ImageDataset, batchSize = 256): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (let s = 0; s < ds.size; s += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, ds.size - s) }, (_, k) => s + k);
+    const x = ds.batch(idx);
+    const pred = model.predict(x) as tf.Tensor;
+    const v = (await pred.data()) as Float32Array;
+    for (let k = 0; k < idx.length; k++) out.push(v.slice(k * 3, k * 3 + 3));
+    tf.dispose([x, pred]);
+  }
+  return out;
+}

@@ -23,7 +23,8 @@ export class Progress {
   private readonly tty: boolean;
   private readonly start = Date.now();
   private lastPlain = 0;
-  private startDone = -1;
+  /** Recent (time, done) samples: the ETA uses the recent rate, since phases run at different speeds. */
+  private recent: Array<[number, number]> = [];
 
   constructor(private readonly o: ProgressOptions) {
     this.stream = o.stream ?? process.stderr;
@@ -32,9 +33,12 @@ export class Progress {
 
   /** Report `done` of `total`, with a short status text. */
   update(done: number, status = ''): void {
-    if (this.startDone < 0) this.startDone = done - 1;
-    const elapsed = (Date.now() - this.start) / 1000;
-    const rate = (done - this.startDone) / Math.max(elapsed, 1e-9);
+    const now = Date.now();
+    if (this.recent.length === 0) this.recent.push([this.start, done - 1]);
+    this.recent.push([now, done]);
+    if (this.recent.length > 30) this.recent.shift();
+    const [t0, d0] = this.recent[0];
+    const rate = (done - d0) / Math.max((now - t0) / 1000, 1e-9);
     const eta = formatDuration((this.o.total - done) / rate);
     const label = this.o.label ? `${this.o.label} ` : '';
     if (this.tty) {

@@ -1,0 +1,40 @@
+/** `simgan eval RUN_DIR`: compute, store (eval.json) and print every metric the run's data allows. */
+import { selectBackend } from '../backend';
+import { evaluateRun, EvalReport } from '../eval/evaluate';
+import { formatSummary, Summary } from '../eval/stats';
+
+function isSummary(v: unknown): v is Summary {
+  return typeof v === 'object' && v !== null && 'mean' in v && 'low' in v && 'high' in v;
+}
+
+/** Indented "key: mean [low, high] (n)" lines for a report section. */
+function lines(value: unknown, indent = '  '): string[] {
+  if (isSummary(value)) return [`${indent}${formatSummary(value)}`];
+  if (typeof value !== 'object' || value === null) return [`${indent}${String(value)}`];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (isSummary(v)) out.push(`${indent}${k}: ${formatSummary(v)}`);
+    else if (typeof v === 'object' && v !== null) out.push(`${indent}${k}:`, ...lines(v, indent + '  '));
+    else out.push(`${indent}${k}: ${String(v)}`);
+  }
+  return out;
+}
+
+export function formatEval(r: EvalReport): string {
+  return [
+    `${r.run} (preset ${r.preset}, step ${r.step}, task ${r.task}, ${r.seeds} seed${r.seeds === 1 ? '' : 's'}, ${r.seconds} s); mean [95% interval] (n seeds)`,
+    'downstream:',
+    ...lines(r.downstream),
+    'c2st (held-out accuracy telling images from held-out real ones; 0.5 = indistinguishable):',
+    ...lines(r.c2st),
+    'labelPreservation:',
+    ...lines(r.labelPreservation),
+  ].join('\n');
+}
+
+export async function evalCommand(runDir: string, o: { json: boolean; seeds?: number; epochs?: number; syntheticCount?: number; c2stPerSide?: number }): Promise<number> {
+  await selectBackend(undefined, { log: !o.json });
+  const report = await evaluateRun(runDir, { seeds: o.seeds, epochs: o.epochs, syntheticCount: o.syntheticCount, c2stPerSide: o.c2stPerSide, log: (l) => console.error(l) });
+  console.log(o.json ? JSON.stringify(report, null, 2) : formatEval(report));
+  return 0;
+}

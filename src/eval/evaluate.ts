@@ -1,0 +1,251 @@
+/**
+ * `simgan eval`: everything a run's data allows, over several seeds, with 95% intervals.
+ *
+ *  - downstream (the paper's Tables 2–3): a task network trained on (a) raw synthetic, (b) refined synthetic
+ *    (the run's refiner applied to the synthetic set, labels kept), (c) real, where the real domain is
+ *    labelled — tested on held-out real data. Digits: accuracy on the MNIST test split (never trained on).
+ *    Eyes: mean angular error and % within 7°, when labelled real eyes (official MPIIGaze) are present.
+ *  - c2st (realism): held-out accuracy of a fresh CNN telling refined from held-out real images, beside the
+ *    same for raw synthetic; 50% = indistinguishable.
+ *  - labelPreservation (the other side of λ): how far refinement moved what the label describes, seen by a
+ *    task network trained on raw synthetic and applied to held-out synthetic images and their refined
+ *    versions (digits: accuracy on refined; eyes: angle between its predictions on the two).
+ * A part that the data does not allow is `{ unavailable: "<why and how to fix>" }`.
+ */
+import * as path from 'node:path';
+import { tf } from '../backend';
+import type { SimGANConfig } from '../config';
+import { datasetCatalog } from '../data/catalog';
+import { ArrayImageDataset, ImageDataset, splitDataset, toArrayDataset } from '../data/dataset';
+import { loadDataset, loadRealSplit, loadSource } from '../data/registry';
+import { buildRefiner } from '../nets/refiner';
+import { classifierAccuracy, predictClasses, predictGaze, trainDigitClassifier, trainGazeEstimator } from '../nets/task';
+import { latestCheckpoint, loadModelWeights } from '../runs/checkpoint';
+import { writeJsonAtomic } from '../runs/atomic';
+import { readRunConfig, runPaths } from '../runs/run-dir';
+import { c2st } from './c2st';
+import { accuracy, angleDeg, gazeErrors } from './metrics';
+import { summarize, Summary } from './stats';
+
+export interface EvalOptions {
+  /** Seeds per metric (default 3). */
+  seeds?: number;
+  /** Task-network epochs (default 3). */
+  epochs?: number;
+  /** Synthetic images used (default: all). */
+  syntheticCount?: number;
+  /** C2ST images per side (default 1,000). */
+  c2stPerSide?: number;
+  /** C2ST epochs (default 8). */
+  c2stEpochs?: number;
+  /** Progress lines (default console.log). */
+  log?: (line: string) => void;
+}
+
+export type Unavailable = { unavailable: string };
+
+export interface EvalReport {
+  run: string;
+  preset: string;
+  step: number;
+  task: 'digits' | 'gaze' | 'none';
+  seeds: number;
+  options: Required<Omit<EvalOptions, 'log'>>;
+  seconds: number;
+  downstream: Record<string, unknown> | Unavailable;
+  c2st: { refined: Summary; synthetic: Summary; nPerSide: number } | Unavailable;
+  labelPreservation: Record<string, unknown> | Unavailable;
+}
+
+/** Apply a refiner to a whole dataset (batched, labels kept). */
+export async function refineDataset(refiner: tf.LayersModel, ds: ImageDataset, batchSize = 128): Promise<ArrayImageDataset> {
+  const [h, w, c] = ds.imageShape;
+  const per = h * w * c;
+  const pixels = new Float32Array(ds.size * per);
+  for (let s = 0; s < ds.size; s += batchSize) {
+    const idx = Array.from({ length: Math.min(batchSize, ds.size - s) }, (_, k) => s + k);
+    const x = ds.batch(idx);
+    const y = tf.tidy(() => refiner.predict(x) as tf.Tensor);
+    pixels.set((await y.data()) as Float32Array, s * per);
+    tf.dispose([x, y]);
+    await new Promise((r) => setImmediate(r));
+  }
+  return new ArrayImageDataset(`${ds.name}/refined`, ds.imageShape, pixels, ds.labels, ds.labelNames);
+}
+
+/** The run's refiner at its latest checkpoint. */
+export function loadRunRefiner(runDir: string, config: SimGANConfig): { refiner: tf.LayersModel; step: number } {
+  const ckpt = latestCheckpoint(runPaths(runDir).checkpoints);
+  if (!ckpt) throw new Error(`${runDir} has no checkpoint yet: train it first (simgan train … --out ${runDir})`);
+  const refiner = buildRefiner(config, config.seed);
+  loadModelWeights(refiner, path.join(ckpt, 'refiner'));
+  return { refiner, step: Number(/step-(\d+)/.exec(ckpt)?.[1] ?? 0) };
+}
+
+function taskOf(ds: ImageDataset): EvalReport['task'] {
+  const names = ds.labelNames ?? [];
+  if (names[0] === 'class') return 'digits';
+  if (['x', 'y', 'z'].every((k, i) => names[i] === k)) return 'gaze';
+  return 'none';
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** Labelled real eyes for a gaze test: the run's own real domain if labelled, else official MPIIGaze. */
+async function labelledRealEyes(config: SimGANConfig, holdout: ImageDataset): Promise<{ train?: ImageDataset; test: ImageDataset } | Unavailable> {
+  if (taskOf(holdout) === 'gaze') return { train: (await loadRealSplit(config)).train, test: holdout };
+  const official = datasetCatalog().find((d) => d.name === 'mpiigaze-official');
+  if (official?.present) {
+    const test = await loadSource('mpiigaze-official', { size: { width: config.image.width, height: config.image.height } });
+    return { test };
+  }
+  return {
+    unavailable:
+      `no labelled real eyes: the real domain '${config.data.real}' has no gaze labels and MPIIGaze's official .mat files are absent ` +
+      `(put them at data/MPIIGaze/Data/Normalized, see data/README.md)`,
+  };
+}
+
+export async function evaluateRun(runDir: string, options: EvalOptions = {}): Promise<EvalReport> {
+  const t0 = performance.now();
+  const log = options.log ?? console.log;
+  const o: Required<Omit<EvalOptions, 'log'>> = {
+    seeds: options.seeds ?? 3,
+    epochs: options.epochs ?? 3,
+    syntheticCount: options.syntheticCount ?? 0,
+    c2stPerSide: options.c2stPerSide ?? 1000,
+    c2stEpochs: options.c2stEpochs ?? 8,
+  };
+  if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw new Error(`seeds=${o.seeds}: give a whole number ≥ 1`);
+  const config = readRunConfig(runDir);
+  const { refiner, step } = loadRunRefiner(runDir, config);
+  try {
+    let synthetic = toArrayDataset(await loadDataset(config.data.synthetic, { config }));
+    if (o.syntheticCount > 0 && o.syntheticCount < synthetic.size) synthetic = synthetic.subset(range(o.syntheticCount).map((i) => i - 1));
+    const { train: realTrain, holdout } = await loadRealSplit(config);
+    // Task networks train on 80% of the synthetic set; label preservation is measured on the other 20%.
+    const synSplit = splitDataset(synthetic, 0.2, 99);
+    log(`[eval] refining ${synthetic.size.toLocaleString('en-US')} synthetic images with the step-${step} refiner`);
+    const refinedTrain = await refineDataset(refiner, synSplit.train);
+    const refinedHeld = await refineDataset(refiner, synSplit.validation);
+    const task = taskOf(synthetic);
+    const epochs = o.epochs;
+
+    // ---- realism ----
+    let c2stPart: EvalReport['c2st'];
+    if (holdout.size < 8) {
+      c2stPart = { unavailable: `too few held-out real images (${holdout.size}); set data.realHoldout > 0` };
+    } else {
+      const refinedAll = await refineDataset(refiner, synthetic);
+      const r: number[] = [], s: number[] = [];
+      for (const seed of range(o.seeds)) {
+        log(`[eval] c2st seed ${seed}/${o.seeds}`);
+        r.push((await c2st(refinedAll, holdout, { seed, maxPerSide: o.c2stPerSide, epochs: o.c2stEpochs })).accuracy);
+        s.push((await c2st(synthetic, holdout, { seed, maxPerSide: o.c2stPerSide, epochs: o.c2stEpochs })).accuracy);
+      }
+      c2stPart = { refined: summarize(r), synthetic: summarize(s), nPerSide: Math.min(o.c2stPerSide, synthetic.size, holdout.size) };
+    }
+
+    // ---- downstream and label preservation ----
+    let downstream: EvalReport['downstream'];
+    let preservation: EvalReport['labelPreservation'];
+    if (task === 'digits') {
+      const testSet = config.data.real === 'mnist' ? await loadSource('mnist-test', { size: { width: 28, height: 28 } }) : holdout;
+      const acc: Record<'synthetic' | 'refined' | 'real', number[]> = { synthetic: [], refined: [], real: [] };
+      const keptOnRefined: number[] = [], onSynthetic: number[] = [];
+      for (const seed of range(o.seeds)) {
+        for (const cond of ['synthetic', 'refined', 'real'] as const) {
+          const trainSet = cond === 'synthetic' ? synSplit.train : cond === 'refined' ? refinedTrain : realTrain;
+          if (cond === 'real' && taskOf(realTrain) !== 'digits') continue;
+          log(`[eval] downstream seed ${seed}/${o.seeds}: classifier on ${cond} (${trainSet.size.toLocaleString('en-US')} images)`);
+          const model = await trainDigitClassifier(trainSet, { epochs, batchSize: 64, lr: 1e-3, seed });
+          acc[cond].push(await classifierAccuracy(model, testSet));
+          if (cond === 'synthetic') {
+            const truth = synSplit.validation.labels!.map((l) => l[0]);
+            keptOnRefined.push(accuracy(await predictClasses(model, refinedHeld), truth));
+            onSynthetic.push(accuracy(await predictClasses(model, synSplit.validation), truth));
+          }
+          model.dispose();
+        }
+      }
+      downstream = {
+        metric: 'accuracy',
+        testSet: `${testSet.name} (${testSet.size} images)`,
+        trainedOnSynthetic: summarize(acc.synthetic),
+        trainedOnRefined: summarize(acc.refined),
+        ...(acc.real.length ? { trainedOnReal: summarize(acc.real) } : { trainedOnReal: { unavailable: 'the real domain has no class labels' } }),
+      };
+      preservation = {
+        metric: 'accuracy of a synthetic-trained classifier on held-out synthetic digits and on their refined versions',
+        onSynthetic: summarize(onSynthetic),
+        onRefined: summarize(keptOnRefined),
+      };
+    } else if (task === 'gaze') {
+      const shift: number[] = [], errSyn: number[] = [], errRef: number[] = [];
+      const real = await labelledRealEyes(config, holdout);
+      const down: Record<'synthetic' | 'refined' | 'real', { mean: number[]; within: number[] }> = {
+        synthetic: { mean: [], within: [] }, refined: { mean: [], within: [] }, real: { mean: [], within: [] },
+      };
+      for (const seed of range(o.seeds)) {
+        for (const cond of ['synthetic', 'refined', 'real'] as const) {
+          if (cond === 'real' && (!('test' in real) || !real.train)) continue;
+          if (cond !== 'synthetic' && !('test' in real)) continue;
+          const trainSet = cond === 'synthetic' ? synSplit.train : cond === 'refined' ? refinedTrain : (real as { train: ImageDataset }).train;
+          log(`[eval] seed ${seed}/${o.seeds}: gaze estimator on ${cond} (${trainSet.size.toLocaleString('en-US')} images)`);
+          const model = await trainGazeEstimator(trainSet, { epochs, batchSize: 64, lr: 1e-3, seed });
+          if (cond === 'synthetic') {
+            const pSyn = await predictGaze(model, synSplit.validation);
+            const pRef = await predictGaze(model, refinedHeld);
+            shift.push(pSyn.reduce((a, p, i) => a + angleDeg(p, pRef[i]), 0) / pSyn.length);
+            errSyn.push(gazeErrors(pSyn, synSplit.validation.labels!).meanDeg);
+            errRef.push(gazeErrors(pRef, refinedHeld.labels!).meanDeg);
+          }
+          if ('test' in real) {
+            const e = gazeErrors(await predictGaze(model, real.test), real.test.labels!);
+            down[cond].mean.push(e.meanDeg);
+            down[cond].within.push(e.within);
+          }
+          model.dispose();
+        }
+      }
+      downstream = 'test' in real
+        ? {
+            metric: 'mean angular error (degrees) and fraction within 7°',
+            testSet: `${real.test.name} (${real.test.size} images)`,
+            ...Object.fromEntries(
+              (['synthetic', 'refined', 'real'] as const)
+                .filter((c) => down[c].mean.length)
+                .map((c) => [`trainedOn${c[0].toUpperCase()}${c.slice(1)}`, { meanDeg: summarize(down[c].mean), within7: summarize(down[c].within) }]),
+            ),
+          }
+        : real;
+      preservation = {
+        metric: 'a synthetic-trained gaze estimator on held-out synthetic eyes and their refined versions (degrees)',
+        predictionShiftDeg: summarize(shift),
+        errorOnSyntheticDeg: summarize(errSyn),
+        errorOnRefinedDeg: summarize(errRef),
+      };
+    } else {
+      const why = `the '${config.data.synthetic}' domain has no task labels (digit classes or gaze)`;
+      downstream = { unavailable: why };
+      preservation = { unavailable: why };
+    }
+
+    const report: EvalReport = {
+      run: path.resolve(runDir),
+      preset: config.preset,
+      step,
+      task,
+      seeds: o.seeds,
+      options: o,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+      downstream,
+      c2st: c2stPart,
+      labelPreservation: preservation,
+    };
+    writeJsonAtomic(path.join(runPaths(runDir).root, 'eval.json'), report);
+    return report;
+  } finally {
+    refiner.dispose();
+  }
+}

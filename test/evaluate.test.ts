@@ -1,0 +1,71 @@
+/** `evaluateRun` and `simgan eval` on short runs of the digit, eye and toy presets. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { selectBackend } from '../src/backend';
+import { resolveConfig } from '../src/config';
+import { evaluateRun } from '../src/eval/evaluate';
+import { projectRoot } from '../src/paths';
+import { train } from '../src/train/train';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'simgan-eval-'));
+const quiet = () => undefined;
+const SHORT = ['schedule.refinerPretrainSteps=3', 'schedule.discriminatorPretrainSteps=2', 'schedule.steps=3', 'batchSize=8', 'history.size=64'];
+const FAST = { seeds: 2, epochs: 1, syntheticCount: 400, c2stPerSide: 100, c2stEpochs: 2, log: quiet };
+
+async function shortRun(presetName: string, name: string): Promise<string> {
+  const dir = path.join(tmp, name);
+  const r = await train({ config: resolveConfig(presetName, SHORT), runDir: dir, log: quiet });
+  r.trainer.dispose();
+  return dir;
+}
+
+test('digits: downstream for synthetic/refined/real on the MNIST test split, C2ST and label preservation, each with an interval', async () => {
+  await selectBackend('wasm', { log: false });
+  const dir = await shortRun('cpu-digits', 'digits');
+  const r = await evaluateRun(dir, FAST);
+  assert.equal(r.task, 'digits');
+  const d = r.downstream as Record<string, { mean: number; low: number; high: number; n: number }>;
+  for (const k of ['trainedOnSynthetic', 'trainedOnRefined', 'trainedOnReal']) {
+    assert.equal(d[k].n, 2, k);
+    assert.ok(d[k].low <= d[k].mean && d[k].mean <= d[k].high && d[k].mean > 0.1 && d[k].mean <= 1, `${k}: ${JSON.stringify(d[k])}`);
+  }
+  assert.match(String(d.testSet), /mnist-test \(1996 images\)/);
+  assert.ok('refined' in r.c2st && 'synthetic' in r.c2st);
+  const lp = r.labelPreservation as Record<string, { n: number; mean: number }>;
+  assert.equal(lp.onRefined.n, 2);
+  assert.ok(lp.onSynthetic.mean > 0.3, 'a synthetic-trained classifier reads held-out synthetic digits');
+  const stored = JSON.parse(readFileSync(path.join(dir, 'eval.json'), 'utf8'));
+  assert.deepEqual(Object.keys(stored).filter((k) => ['downstream', 'c2st', 'labelPreservation'].includes(k)).sort(), ['c2st', 'downstream', 'labelPreservation']);
+});
+
+test('eyes without labelled real eyes: downstream says why; C2ST and label preservation are computed', async () => {
+  const dir = await shortRun('cpu-eyes', 'eyes');
+  const r = await evaluateRun(dir, { ...FAST, seeds: 1 });
+  assert.equal(r.task, 'gaze');
+  assert.match((r.downstream as { unavailable: string }).unavailable, /no labelled real eyes.*data\/MPIIGaze/);
+  const c = r.c2st as { refined: { mean: number }; synthetic: { mean: number }; nPerSide: number };
+  assert.equal(c.nPerSide, 100);
+  assert.ok(c.synthetic.mean >= 0 && c.synthetic.mean <= 1);
+  const lp = r.labelPreservation as Record<string, { mean: number }>;
+  assert.ok(Number.isFinite(lp.predictionShiftDeg.mean) && lp.predictionShiftDeg.mean >= 0);
+  assert.ok(Number.isFinite(lp.errorOnRefinedDeg.mean));
+});
+
+test('simgan eval RUN --json on a toy run: parts without task labels are unavailable with a reason', async () => {
+  const dir = await shortRun('toy', 'toy');
+  const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
+  const r = spawnSync(process.execPath, [cli, 'eval', dir, '--json', '--seeds', '1', '--c2st-per-side', '50'], { encoding: 'utf8', timeout: 300000 });
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.match(report.downstream.unavailable, /no task labels/);
+  assert.match(report.labelPreservation.unavailable, /no task labels/);
+  assert.equal(report.c2st.refined.n, 1);
+  assert.ok(existsSync(path.join(dir, 'eval.json')));
+  const bad = spawnSync(process.execPath, [cli, 'eval', path.join(tmp, 'nope')], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /not a run directory/);
+});
