@@ -6,6 +6,7 @@
 import { doctorReport, formatDoctor } from './commands/doctor';
 import { dataBuild, dataInfo, dataShow, knownDatasets, parseSize } from './commands/data';
 import { evalCommand } from './commands/eval';
+import { parseGrid, runSweep } from './runs/sweep';
 import { describeCommand, trainCommand } from './commands/train';
 import { ConfigError, PRESETS } from './config';
 import { installKernelSpec } from './notebooks/kernel';
@@ -27,6 +28,10 @@ commands:
   eval RUN_DIR [--json] [--seeds N] [--epochs N] [--synthetic-count N] [--c2st-per-side N]
                     downstream task accuracy, realism (C2ST) and label preservation over N seeds
                     (default 3) with 95% intervals; stored as RUN_DIR/eval.json
+  sweep --preset P --grid key=v1,v2 [--grid …] [--seeds N] [--jobs N] [--set key=value …]
+        [--steps N] [--eval-seeds N] --out DIR
+                    train and evaluate every grid point × seed in child processes; resumable;
+                    writes DIR/summary.json and DIR/summary.csv
   data info [--json]
                     the data sources: present or not, counts, sizes, licences, how to get them
   data build SOURCE [--count N] [--size WxH] [--seed S] --out DIR
@@ -113,6 +118,32 @@ export async function main(argv: string[]): Promise<number> {
         syntheticCount: wholeNumber(o.values, '--synthetic-count', 1),
         c2stPerSide: wholeNumber(o.values, '--c2st-per-side', 4),
       });
+    }
+    case 'sweep': {
+      const o = parseOptions(rest, { '--preset': 'value', '--grid': 'multi', '--seeds': 'value', '--jobs': 'value', '--set': 'multi', '--steps': 'value', '--eval-seeds': 'value', '--out': 'value' });
+      const presetName = o.values['--preset'];
+      const out = o.values['--out'];
+      if (!presetName || !out) throw new UsageError('sweep needs --preset P and --out DIR');
+      let grid: Record<string, string[]>;
+      try {
+        grid = Object.fromEntries((o.multi['--grid'] ?? []).map(parseGrid));
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const steps = wholeNumber(o.values, '--steps', 0);
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      const { failed } = await runSweep(
+        {
+          preset: presetName,
+          grid,
+          seeds: wholeNumber(o.values, '--seeds', 1) ?? 1,
+          fixed: [...(o.multi['--set'] ?? []), ...(steps === undefined ? [] : [`schedule.steps=${steps}`])],
+          eval: { seeds: wholeNumber(o.values, '--eval-seeds', 1) ?? 1 },
+        },
+        { out, jobs: wholeNumber(o.values, '--jobs', 1), signal: abort.signal },
+      );
+      return failed.length ? 1 : 0;
     }
     case 'data': {
       const [sub, ...args] = rest;

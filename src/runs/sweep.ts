@@ -1,0 +1,197 @@
+/**
+ * Sweeps: a grid of config overrides × training seeds, each point trained and evaluated in its own child
+ * process (`simgan train`, then `simgan eval`), `jobs` at a time. Resumable: a finished run (its last
+ * checkpoint at the final step and an eval.json) is skipped; an interrupted one continues from its
+ * checkpoint. After every run, `summary.json` and `summary.csv` are rewritten with one row per finished
+ * run: its overrides, seed and metrics.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolveConfig } from '../config';
+import { projectRoot } from '../paths';
+import { formatDuration } from '../util/progress';
+import { writeFileAtomic, writeJsonAtomic } from './atomic';
+import { latestCheckpoint } from './checkpoint';
+import { runPaths } from './run-dir';
+
+export interface SweepSpec {
+  preset: string;
+  /** key → values, e.g. { 'history.enabled': ['true', 'false'], lambda: ['0', '0.1'] }. */
+  grid: Record<string, string[]>;
+  /** Training seeds 1…seeds. */
+  seeds: number;
+  /** Overrides applied to every point (e.g. a budget's step counts). */
+  fixed?: string[];
+  /** Evaluation options passed to `simgan eval`. */
+  eval?: { seeds?: number; epochs?: number; syntheticCount?: number; c2stPerSide?: number };
+}
+
+export interface SweepPoint {
+  /** Folder name under the sweep's directory. */
+  name: string;
+  overrides: Record<string, string>;
+  seed: number;
+}
+
+export interface SweepOptions {
+  out: string;
+  /** Runs at a time (default: the number of cores). */
+  jobs?: number;
+  log?: (line: string) => void;
+  /** Stop starting new runs when aborted (running ones are left to finish their step and checkpoint). */
+  signal?: AbortSignal;
+}
+
+export interface SweepRow {
+  run: string;
+  seed: number;
+  overrides: Record<string, string>;
+  metrics: Record<string, number>;
+}
+
+/** Cartesian product of the grid, times seeds; names are stable, so a rerun finds its runs again. */
+export function expandGrid(spec: SweepSpec): SweepPoint[] {
+  let combos: Array<Record<string, string>> = [{}];
+  for (const [key, values] of Object.entries(spec.grid)) {
+    if (!values.length) throw new Error(`--grid ${key}= has no values`);
+    combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
+  }
+  const points: SweepPoint[] = [];
+  for (const c of combos) {
+    for (let seed = 1; seed <= spec.seeds; seed++) {
+      const parts = [...Object.entries(c).map(([k, v]) => `${k}=${v}`), `seed=${seed}`];
+      points.push({ name: parts.join('__').replace(/[^\w.=-]/g, '_'), overrides: c, seed });
+    }
+  }
+  return points;
+}
+
+/** Parse `key=v1,v2,…` (the CLI's --grid). */
+export function parseGrid(arg: string): [string, string[]] {
+  const eq = arg.indexOf('=');
+  if (eq <= 0) throw new Error(`--grid ${arg}: expected key=value1,value2,…`);
+  return [arg.slice(0, eq), arg.slice(eq + 1).split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}
+
+function pointOverrides(spec: SweepSpec, p: SweepPoint): string[] {
+  return [...(spec.fixed ?? []), ...Object.entries(p.overrides).map(([k, v]) => `${k}=${v}`), `seed=${p.seed}`];
+}
+
+/** Is this run trained to its last step and evaluated? */
+export function isFinished(dir: string): boolean {
+  const paths = runPaths(dir);
+  if (!existsSync(paths.config) || !existsSync(path.join(paths.root, 'eval.json'))) return false;
+  const config = JSON.parse(readFileSync(paths.config, 'utf8'));
+  const total = config.schedule.refinerPretrainSteps + config.schedule.discriminatorPretrainSteps + config.schedule.steps;
+  const ckpt = latestCheckpoint(paths.checkpoints);
+  return ckpt !== undefined && Number(/step-(\d+)/.exec(ckpt)?.[1]) === total;
+}
+
+/** Numbers of an eval.json, flattened: `downstream.trainedOnRefined.mean`, `c2st.refined.mean`, … */
+export function flattenMetrics(value: unknown, prefix = ''): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (typeof value !== 'object' || value === null) return out;
+  for (const [k, v] of Object.entries(value)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (k === 'values' || k === 'std') continue;
+    if (typeof v === 'number') out[key] = v;
+    else if (typeof v === 'object' && v !== null && !Array.isArray(v)) Object.assign(out, flattenMetrics(v, key));
+  }
+  return out;
+}
+
+function csvCell(v: unknown): string {
+  const s = v === undefined ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Rewrite summary.json and summary.csv from the finished runs' eval.json files. */
+export function writeSummary(out: string, spec: SweepSpec, points: SweepPoint[]): SweepRow[] {
+  const rows: SweepRow[] = [];
+  for (const p of points) {
+    const dir = path.join(out, p.name);
+    if (!isFinished(dir)) continue;
+    const report = JSON.parse(readFileSync(path.join(dir, 'eval.json'), 'utf8'));
+    rows.push({
+      run: p.name,
+      seed: p.seed,
+      overrides: p.overrides,
+      metrics: flattenMetrics({ downstream: report.downstream, c2st: report.c2st, labelPreservation: report.labelPreservation }),
+    });
+  }
+  writeJsonAtomic(path.join(out, 'summary.json'), { preset: spec.preset, grid: spec.grid, seeds: spec.seeds, fixed: spec.fixed ?? [], rows });
+  const keys = Object.keys(spec.grid);
+  const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].filter((k) => !k.endsWith('.n')).sort();
+  const header = ['run', ...keys, 'seed', ...metricKeys];
+  const lines = [header.join(','), ...rows.map((r) => [r.run, ...keys.map((k) => r.overrides[k]), r.seed, ...metricKeys.map((k) => r.metrics[k])].map(csvCell).join(','))];
+  writeFileAtomic(path.join(out, 'summary.csv'), lines.join('\n') + '\n');
+  return rows;
+}
+
+function runChild(args: string[], logFile: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli.js'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env },
+    });
+    let text = '';
+    const keep = (d: Buffer) => {
+      text += d.toString();
+      if (text.length > 200000) text = text.slice(-100000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('close', (code) => {
+      writeFileAtomic(logFile, text);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/** Train and evaluate every point not yet finished; returns the summary rows. */
+export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<{ rows: SweepRow[]; failed: string[] }> {
+  const log = o.log ?? console.log;
+  const points = expandGrid(spec);
+  for (const p of points) resolveConfig(spec.preset, pointOverrides(spec, p)); // reject a bad grid before any run starts
+  mkdirSync(o.out, { recursive: true });
+  writeJsonAtomic(path.join(o.out, 'sweep.json'), spec);
+  const todo = points.filter((p) => !isFinished(path.join(o.out, p.name)));
+  log(`[sweep] ${points.length} runs (${points.length - todo.length} already finished), ${Math.min(o.jobs ?? os.cpus().length, Math.max(1, todo.length))} at a time → ${path.resolve(o.out)}`);
+  const failed: string[] = [];
+  let done = 0;
+  const t0 = Date.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length && !o.signal?.aborted) {
+      const p = todo[next++];
+      const dir = path.join(o.out, p.name);
+      const resume = existsSync(runPaths(dir).config);
+      log(`[sweep] start ${p.name}${resume ? ' (resuming)' : ''}`);
+      const tRun = Date.now();
+      const trainArgs = ['train', '--preset', spec.preset, ...pointOverrides(spec, p).flatMap((s) => ['--set', s]), '--out', dir, ...(resume ? ['--resume'] : [])];
+      let code = await runChild(trainArgs, path.join(dir, 'train.log'));
+      if (code === 0) {
+        const e = spec.eval ?? {};
+        const evalArgs = ['eval', dir, '--json', ...Object.entries({ '--seeds': e.seeds, '--epochs': e.epochs, '--synthetic-count': e.syntheticCount, '--c2st-per-side': e.c2stPerSide }).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))];
+        code = await runChild(evalArgs, path.join(dir, 'eval.log'));
+      }
+      done++;
+      const elapsed = (Date.now() - t0) / 1000;
+      const eta = formatDuration((elapsed / done) * (todo.length - done));
+      if (code !== 0) {
+        failed.push(p.name);
+        log(`[sweep] FAILED ${p.name} (exit ${code}; see ${path.join(dir, 'train.log')} / eval.log) — ${done}/${todo.length}, ETA ${eta}`);
+      } else {
+        log(`[sweep] done ${p.name} in ${formatDuration((Date.now() - tRun) / 1000)} — ${done}/${todo.length}, ETA ${eta}`);
+      }
+      writeSummary(o.out, spec, points);
+    }
+  };
+  const jobs = Math.max(1, o.jobs ?? os.cpus().length);
+  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, todo.length)) }, worker));
+  const rows = writeSummary(o.out, spec, points);
+  log(`[sweep] ${rows.length}/${points.length} runs finished${failed.length ? `, ${failed.length} failed` : ''}; summary: ${path.join(path.resolve(o.out), 'summary.csv')}`);
+  return { rows, failed };
+}
