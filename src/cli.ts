@@ -6,6 +6,7 @@
 import { doctorReport, formatDoctor } from './commands/doctor';
 import { dataBuild, dataInfo, dataShow, knownDatasets, parseSize } from './commands/data';
 import { evalCommand } from './commands/eval';
+import { reproduceCommand } from './commands/reproduce';
 import { parseGrid, runSweep } from './runs/sweep';
 import { describeCommand, trainCommand } from './commands/train';
 import { ConfigError, PRESETS } from './config';
@@ -16,6 +17,8 @@ const USAGE = `usage: simgan <command> [options]
 
 commands:
   doctor [--json]   what this machine offers: backend, tfjs, native bindings, Jupyter/tslab, datasets
+  reproduce         the main job: the budget's sweeps (SIMGAN_BUDGET=smoke|default|paper), then every
+                    notebook executed into notebooks/executed/
   kernel-install    write the project-local tslab kernelspec (.jupyter/kernels/tslab)
   notebooks [NB.ipynb ...] [--out DIR] [--cell-timeout SECONDS]
                     execute notebooks (default: all in notebooks/) with the tslab kernel, saving
@@ -177,6 +180,10 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       throw new UsageError(`data needs info, build or show (got ${sub ?? 'nothing'})`);
+    }
+    case 'reproduce': {
+      if (rest.length) throw new UsageError(`reproduce takes no arguments (set SIMGAN_BUDGET), got ${rest[0]}`);
+      return reproduceCommand();
     }
     case 'kernel-install': {
       if (rest.length) throw new UsageError(`kernel-install takes no arguments, got ${rest[0]}`);

@@ -19,6 +19,9 @@ test('summarize: mean, sample std and the t-based 95% interval, by hand', () => 
   assert.ok(intervalsSeparate(summarize([0.70, 0.71, 0.72]), summarize([0.80, 0.81, 0.82])));
   assert.ok(!intervalsSeparate(summarize([0.70, 0.75, 0.80]), summarize([0.76, 0.81, 0.86])));
   assert.equal(formatSummary(s, 2), '2.00 [-0.48, 4.48] (n=3)');
+  const clipped = summarize([0.9, 1], [0, 1]);
+  assert.equal(clipped.high, 1, 'an accuracy interval stops at 1');
+  close(clipped.low, 0.95 - 12.706 * Math.sqrt(0.005) / Math.sqrt(2));
   assert.throws(() => summarize([]), /no values/);
 });
 

@@ -35,14 +35,20 @@ test('a failing cell is reported with its number, source and the kernel error te
   assert.match(report, /not assignable to type 'number'/);
 });
 
-test('the hello notebook runs on tslab and holds a PNG, a plot and no error output', async () => {
-  const [r] = await runNotebooks({ notebooks: [path.join(projectRoot, 'notebooks', '00-hello.ipynb')], outDir: path.join(tmp, 'out'), log: quiet });
+test('a notebook using the library shows a PNG grid and a plot, plotly.js inlined once, no error output', async () => {
+  const nb = path.join(tmp, 'display.ipynb');
+  writeFileSync(nb, JSON.stringify(notebook([
+    `import * as sg from ${JSON.stringify(projectRoot)};\nimport { tf } from ${JSON.stringify(projectRoot)};\nawait sg.selectBackend("wasm");`,
+    'await sg.showImages(tf.randomUniform([4, 8, 8, 1], -1, 1, "float32", 1) as tf.Tensor4D, { captions: ["a", "b", "c", "d"] });',
+    'sg.showPlot({ data: [{ y: [3, 1, 2], type: "scatter" }] });\nsg.showPlot({ data: [{ y: [1, 2], type: "bar" }] });',
+  ])));
+  const [r] = await runNotebooks({ notebooks: [nb], outDir: path.join(tmp, 'out'), log: quiet });
   assert.ok(r.ok, formatFailure(r));
   const executed = JSON.parse(readFileSync(r.output, 'utf8')) as { cells: Array<{ outputs?: Output[] }> };
   const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
   assert.ok(outputs.some((o) => o.data && 'image/png' in o.data), 'an image/png output');
   const htmls = outputs.filter((o) => o.data && 'text/html' in o.data).map((o) => [o.data!['text/html']].flat().join(''));
-  assert.ok(htmls.some((h) => h.includes('Plotly.newPlot')), 'a plot output');
+  assert.equal(htmls.filter((h) => h.includes('Plotly.newPlot')).length, 2, 'two plot outputs');
   assert.equal(htmls.filter((h) => h.includes('Plotly, Inc')).length, 1, 'plotly.js inlined exactly once');
   assert.equal(outputs.filter((o) => o.output_type === 'error').length, 0);
   const stderr = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stderr').map((o) => [o.text].flat().join(''));

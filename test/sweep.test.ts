@@ -12,10 +12,13 @@ const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'simgan-sweep-'));
 
 test('grid expansion: every combination × seed, stable names; flattening eval numbers', () => {
-  const pts = expandGrid({ preset: 'toy', grid: Object.fromEntries([parseGrid('history.enabled=true,false'), parseGrid('lambda=0,0.1,1')]), seeds: 2 });
+  const pts = expandGrid({ preset: 'toy', grid: Object.fromEntries([parseGrid('history.enabled=true,false'), parseGrid('lambda=0,0.05,1')]), seeds: 2 });
   assert.equal(pts.length, 2 * 3 * 2);
   assert.equal(new Set(pts.map((p) => p.name)).size, 12);
-  assert.equal(pts[0].name, 'history.enabled=true__lambda=0__seed=1');
+  // history.enabled=true is toy's default: it is left out of the name, so sweeps share that run.
+  assert.equal(pts[0].name, 'lambda=0__seed=1');
+  assert.equal(pts.find((p) => p.overrides.lambda === '0.05' && p.overrides['history.enabled'] === 'true' && p.seed === 2)!.name, 'seed=2');
+  assert.equal(pts.find((p) => p.overrides.lambda === '1' && p.overrides['history.enabled'] === 'false' && p.seed === 1)!.name, 'history.enabled=false__lambda=1__seed=1');
   assert.throws(() => parseGrid('lambda'), /key=value1,value2/);
   assert.deepEqual(flattenMetrics({ c2st: { refined: { mean: 0.6, low: 0.5, high: 0.7, n: 2, values: [0.5, 0.7], std: 0.1 } }, downstream: { unavailable: 'x' } }), {
     'c2st.refined.mean': 0.6, 'c2st.refined.low': 0.5, 'c2st.refined.high': 0.7, 'c2st.refined.n': 2,

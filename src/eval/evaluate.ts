@@ -25,7 +25,12 @@ import { writeJsonAtomic } from '../runs/atomic';
 import { readRunConfig, runPaths } from '../runs/run-dir';
 import { c2st } from './c2st';
 import { accuracy, angleDeg, gazeErrors } from './metrics';
-import { summarize, Summary } from './stats';
+import { summarize as summarizeAny, Summary } from './stats';
+
+const UNIT: [number, number] = [0, 1];
+const DEGREES: [number, number] = [0, 180];
+/** Accuracies and C2ST scores live in [0, 1]. */
+const summarize = (v: number[]) => summarizeAny(v, UNIT);
 
 export interface EvalOptions {
   /** Seeds per metric (default 3). */
@@ -215,15 +220,15 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
             ...Object.fromEntries(
               (['synthetic', 'refined', 'real'] as const)
                 .filter((c) => down[c].mean.length)
-                .map((c) => [`trainedOn${c[0].toUpperCase()}${c.slice(1)}`, { meanDeg: summarize(down[c].mean), within7: summarize(down[c].within) }]),
+                .map((c) => [`trainedOn${c[0].toUpperCase()}${c.slice(1)}`, { meanDeg: summarizeAny(down[c].mean, DEGREES), within7: summarize(down[c].within) }]),
             ),
           }
         : real;
       preservation = {
         metric: 'a synthetic-trained gaze estimator on held-out synthetic eyes and their refined versions (degrees)',
-        predictionShiftDeg: summarize(shift),
-        errorOnSyntheticDeg: summarize(errSyn),
-        errorOnRefinedDeg: summarize(errRef),
+        predictionShiftDeg: summarizeAny(shift, DEGREES),
+        errorOnSyntheticDeg: summarizeAny(errSyn, DEGREES),
+        errorOnRefinedDeg: summarizeAny(errRef, DEGREES),
       };
     } else {
       const why = `the '${config.data.synthetic}' domain has no task labels (digit classes or gaze)`;

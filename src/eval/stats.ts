@@ -25,13 +25,17 @@ export interface Summary {
   values: number[];
 }
 
-export function summarize(values: number[]): Summary {
+/**
+ * @param bounds the metric's possible range (e.g. [0, 1] for an accuracy): the interval is clipped to it,
+ *   since with 2–3 seeds a t interval easily reaches past what the metric can take.
+ */
+export function summarize(values: number[], bounds: [number, number] = [-Infinity, Infinity]): Summary {
   const n = values.length;
   if (n === 0) throw new Error('summarize: no values');
   const mean = values.reduce((a, b) => a + b, 0) / n;
   const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
   const half = n > 1 ? (tCritical95(n - 1) * std) / Math.sqrt(n) : 0;
-  return { mean, std, low: mean - half, high: mean + half, n, values: values.slice() };
+  return { mean, std, low: Math.max(bounds[0], mean - half), high: Math.min(bounds[1], mean + half), n, values: values.slice() };
 }
 
 /** Do two 95% intervals fail to overlap (a conservative "different" verdict)? */

@@ -51,17 +51,33 @@ export interface SweepRow {
   metrics: Record<string, number>;
 }
 
-/** Cartesian product of the grid, times seeds; names are stable, so a rerun finds its runs again. */
+/** The value at a dotted path of a config, as a string ('true', '0.05', 'local'). */
+function valueAt(config: unknown, key: string): string {
+  const v = key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], config);
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/**
+ * Cartesian product of the grid, times seeds. A run's name lists only the overrides that differ from the
+ * preset (with the sweep's fixed overrides), then its seed: names are stable, so a rerun finds its runs
+ * again, and sweeps sharing an output folder share their common runs — e.g. the default-setting baseline of
+ * a history-buffer sweep and of a λ sweep is one run, `seed=1`.
+ */
 export function expandGrid(spec: SweepSpec): SweepPoint[] {
+  const base = resolveConfig(spec.preset, spec.fixed ?? []);
   let combos: Array<Record<string, string>> = [{}];
   for (const [key, values] of Object.entries(spec.grid)) {
     if (!values.length) throw new Error(`--grid ${key}= has no values`);
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   }
+  const differs = (key: string, v: string) => {
+    const d = valueAt(base, key);
+    return !(d === v || (v.trim() !== '' && !Number.isNaN(Number(v)) && Number(v) === Number(d)));
+  };
   const points: SweepPoint[] = [];
   for (const c of combos) {
     for (let seed = 1; seed <= spec.seeds; seed++) {
-      const parts = [...Object.entries(c).map(([k, v]) => `${k}=${v}`), `seed=${seed}`];
+      const parts = [...Object.entries(c).filter(([k, v]) => differs(k, v)).map(([k, v]) => `${k}=${v}`), `seed=${seed}`];
       points.push({ name: parts.join('__').replace(/[^\w.=-]/g, '_'), overrides: c, seed });
     }
   }
@@ -156,7 +172,14 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<{ rows
   const points = expandGrid(spec);
   for (const p of points) resolveConfig(spec.preset, pointOverrides(spec, p)); // reject a bad grid before any run starts
   mkdirSync(o.out, { recursive: true });
-  writeJsonAtomic(path.join(o.out, 'sweep.json'), spec);
+  const specFile = path.join(o.out, 'sweep.json');
+  if (existsSync(specFile)) {
+    const prior = JSON.parse(readFileSync(specFile, 'utf8')) as SweepSpec;
+    if (prior.preset !== spec.preset || JSON.stringify(prior.fixed ?? []) !== JSON.stringify(spec.fixed ?? [])) {
+      throw new Error(`${o.out} holds runs of preset ${prior.preset} with --set ${JSON.stringify(prior.fixed ?? [])}; use another --out for preset ${spec.preset} with ${JSON.stringify(spec.fixed ?? [])}`);
+    }
+  }
+  writeJsonAtomic(specFile, spec);
   const todo = points.filter((p) => !isFinished(path.join(o.out, p.name)));
   log(`[sweep] ${points.length} runs (${points.length - todo.length} already finished), ${Math.min(o.jobs ?? os.cpus().length, Math.max(1, todo.length))} at a time → ${path.resolve(o.out)}`);
   const failed: string[] = [];

@@ -12,6 +12,7 @@ export interface DisplaySink {
   png(b: Uint8Array): void;
   html(s: string): void;
   text(s: string): void;
+  markdown?(s: string): void;
 }
 
 interface TslabModule {
@@ -67,6 +68,18 @@ export async function showImages(
   options: ImageGridOptions & { sink?: DisplaySink } = {},
 ): Promise<void> {
   (options.sink ?? defaultSink()).png(await imageGridPng(sources, options));
+}
+
+/** Show PNG bytes (e.g. a grid from `variantsGrid` or a run's sample) inline. */
+export function showPng(png: Uint8Array, options: { sink?: DisplaySink } = {}): void {
+  (options.sink ?? defaultSink()).png(png);
+}
+
+/** Show markdown inline (findings generated from numbers). */
+export function showMarkdown(md: string, options: { sink?: DisplaySink } = {}): void {
+  const sink = options.sink ?? defaultSink();
+  if (sink.markdown) sink.markdown(md);
+  else sink.text(md);
 }
 
 const liveSinks = new WeakSet<DisplaySink>();

@@ -1,0 +1,134 @@
+/**
+ * Plotly figure builders for training curves and sweep results. Pure: data in, `PlotFigure` out (shown
+ * with `showPlot`, or saved), so they are tested without a browser.
+ */
+import type { Summary } from '../eval/stats';
+import type { StepMetrics } from '../train/train';
+import type { PlotFigure } from './plot';
+
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
+
+/** Moving average over `window` points (shorter at the start), for readable noisy curves. */
+export function smooth(values: number[], window: number): number[] {
+  const out: number[] = [];
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i];
+    if (i >= window) sum -= values[i - window];
+    out.push(sum / Math.min(i + 1, window));
+  }
+  return out;
+}
+
+/**
+ * Loss curves of one run: L_R, L_D (left axis) and D's accuracy on refined and real images (right axis),
+ * smoothed over `window` steps; pretraining phases shaded.
+ */
+export function lossCurvesFigure(metrics: Partial<StepMetrics>[], options: { title?: string; window?: number } = {}): PlotFigure {
+  const w = options.window ?? 10;
+  const series = (key: keyof StepMetrics) => {
+    const pts = metrics.filter((m) => typeof m[key] === 'number');
+    return { x: pts.map((m) => m.step as number), y: smooth(pts.map((m) => m[key] as number), w) };
+  };
+  const line = (key: keyof StepMetrics, name: string, color: string, yaxis = 'y', dash = 'solid') => ({
+    ...series(key), name, type: 'scatter', mode: 'lines', yaxis, line: { color, dash, width: 1.5 },
+  });
+  const shapes = (['pretrain-refiner', 'pretrain-discriminator'] as const).flatMap((phase, i) => {
+    const steps = metrics.filter((m) => m.phase === phase).map((m) => m.step as number);
+    return steps.length
+      ? [{ type: 'rect', xref: 'x', yref: 'paper', x0: Math.min(...steps) - 0.5, x1: Math.max(...steps) + 0.5, y0: 0, y1: 1, fillcolor: i ? '#f4e9d8' : '#e8eef6', line: { width: 0 }, layer: 'below' }]
+      : [];
+  });
+  return {
+    data: [
+      line('refinerLoss', 'L_R (refiner)', PALETTE[0]),
+      line('discriminatorLoss', 'L_D (discriminator)', PALETTE[1]),
+      line('accRefined', 'D accuracy on refined', PALETTE[2], 'y2', 'dot'),
+      line('accReal', 'D accuracy on real', PALETTE[3], 'y2', 'dot'),
+    ],
+    layout: {
+      title: { text: options.title ?? 'training' },
+      xaxis: { title: { text: 'step' } },
+      yaxis: { title: { text: 'loss' } },
+      yaxis2: { title: { text: 'D accuracy' }, overlaying: 'y', side: 'right', range: [0, 1] },
+      shapes,
+      legend: { orientation: 'h', y: -0.2 },
+      height: 380,
+      margin: { t: 40, r: 60 },
+    },
+  };
+}
+
+export interface SettingSeries {
+  /** Legend name of the series (e.g. "refined", "raw synthetic"). */
+  name: string;
+  /** One summary per setting, in the order of `settings`. */
+  values: Array<Summary | undefined>;
+}
+
+/** A metric against a setting (categories or numbers) with 95% error bars, one series per quantity. */
+export function metricVsSettingFigure(
+  settings: string[],
+  series: SettingSeries[],
+  options: { title: string; xTitle: string; yTitle: string; logX?: boolean; yRange?: [number, number]; reference?: { y: number; label: string } },
+): PlotFigure {
+  const numeric = options.logX === true;
+  const data = series.map((s, i) => {
+    const pts = settings.map((x, k) => ({ x, v: s.values[k] })).filter((p) => p.v !== undefined) as Array<{ x: string; v: Summary }>;
+    return {
+      name: s.name,
+      type: 'scatter',
+      mode: 'lines+markers',
+      x: pts.map((p) => (numeric ? Number(p.x) : p.x)),
+      y: pts.map((p) => p.v.mean),
+      error_y: { type: 'data', symmetric: false, array: pts.map((p) => p.v.high - p.v.mean), arrayminus: pts.map((p) => p.v.mean - p.v.low), visible: true },
+      marker: { color: PALETTE[i % PALETTE.length], size: 8 },
+      line: { color: PALETTE[i % PALETTE.length] },
+      text: pts.map((p) => `n=${p.v.n}`),
+    };
+  });
+  const shapes = options.reference
+    ? [{ type: 'line', xref: 'paper', x0: 0, x1: 1, y0: options.reference.y, y1: options.reference.y, line: { dash: 'dash', color: '#888' } }]
+    : [];
+  const annotations = options.reference
+    ? [{ xref: 'paper', x: 1, y: options.reference.y, text: options.reference.label, showarrow: false, xanchor: 'right', yanchor: 'bottom', font: { color: '#888' } }]
+    : [];
+  return {
+    data,
+    layout: {
+      title: { text: options.title },
+      xaxis: { title: { text: options.xTitle }, ...(numeric ? { type: 'log' } : { type: 'category' }) },
+      yaxis: { title: { text: options.yTitle }, ...(options.yRange ? { range: options.yRange } : {}) },
+      shapes,
+      annotations,
+      height: 380,
+      margin: { t: 40 },
+    },
+  };
+}
+
+export interface TradeoffPoint {
+  label: string;
+  x: Summary;
+  y: Summary;
+}
+
+/** Realism vs label preservation (or any two summaries) per setting, with error bars both ways. */
+export function tradeoffFigure(points: TradeoffPoint[], options: { title: string; xTitle: string; yTitle: string }): PlotFigure {
+  return {
+    data: [
+      {
+        type: 'scatter',
+        mode: 'markers+text',
+        x: points.map((p) => p.x.mean),
+        y: points.map((p) => p.y.mean),
+        text: points.map((p) => p.label),
+        textposition: 'top center',
+        error_x: { type: 'data', symmetric: false, array: points.map((p) => p.x.high - p.x.mean), arrayminus: points.map((p) => p.x.mean - p.x.low) },
+        error_y: { type: 'data', symmetric: false, array: points.map((p) => p.y.high - p.y.mean), arrayminus: points.map((p) => p.y.mean - p.y.low) },
+        marker: { size: 10, color: PALETTE[0] },
+      },
+    ],
+    layout: { title: { text: options.title }, xaxis: { title: { text: options.xTitle } }, yaxis: { title: { text: options.yTitle } }, height: 420, margin: { t: 40 } },
+  };
+}

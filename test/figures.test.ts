@@ -1,0 +1,66 @@
+/** Figure builders, budgets and generated findings: pure functions checked on hand-made inputs. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ablationTable, compare, lambdaFinding, twoWayFinding } from '../src/ablations';
+import { budget, budgetName } from '../src/budget';
+import { summarize } from '../src/eval/stats';
+import type { SweepRow } from '../src/runs/sweep';
+import { lossCurvesFigure, metricVsSettingFigure, smooth, tradeoffFigure } from '../src/viz/figures';
+
+test('smooth: a trailing moving average', () => {
+  assert.deepEqual(smooth([2, 4, 6, 8], 2), [2, 3, 5, 7]);
+});
+
+test('loss curves: one trace per quantity, pretraining shaded, accuracies on the right axis', () => {
+  const m = [
+    { step: 1, phase: 'pretrain-refiner' as const, refinerLoss: 10 },
+    { step: 2, phase: 'pretrain-discriminator' as const, discriminatorLoss: 5, accRefined: 0.5, accReal: 0.5 },
+    { step: 3, phase: 'adversarial' as const, refinerLoss: 8, discriminatorLoss: 4, accRefined: 0.6, accReal: 0.7 },
+  ];
+  const fig = lossCurvesFigure(m, { window: 1 });
+  const byName = Object.fromEntries(fig.data.map((t) => [t.name as string, t]));
+  assert.deepEqual(byName['L_R (refiner)'].x, [1, 3]);
+  assert.deepEqual(byName['L_R (refiner)'].y, [10, 8]);
+  assert.equal(byName['D accuracy on real'].yaxis, 'y2');
+  assert.equal((fig.layout!.shapes as unknown[]).length, 2);
+});
+
+test('metric vs setting: asymmetric error bars from the 95% interval', () => {
+  const s = summarize([0.5, 0.7], [0, 1]);
+  const fig = metricVsSettingFigure(['on', 'off'], [{ name: 'acc', values: [s, undefined] }], { title: 't', xTitle: 'x', yTitle: 'y' });
+  const tr = fig.data[0] as { x: string[]; y: number[]; error_y: { array: number[]; arrayminus: number[] } };
+  assert.deepEqual(tr.x, ['on'], 'a missing setting is left out');
+  assert.equal(tr.y[0], 0.6);
+  assert.equal(tr.error_y.array[0], 1 - 0.6, 'clipped at 1');
+  assert.ok(Math.abs(tr.error_y.arrayminus[0] - (0.6 - s.low)) < 1e-12);
+  const t = tradeoffFigure([{ label: 'λ=0', x: s, y: s }], { title: 't', xTitle: 'x', yTitle: 'y' });
+  assert.deepEqual((t.data[0] as { text: string[] }).text, ['λ=0']);
+});
+
+function row(setting: string, seed: number, refined: number, c2st: number): SweepRow {
+  const raw = [0.7, 0.705, 0.71][seed - 1];
+  return { run: `${setting}-${seed}`, seed, overrides: { 'history.enabled': setting }, metrics: { 'downstream.trainedOnRefined.mean': refined, 'downstream.trainedOnSynthetic.mean': raw, 'c2st.refined.mean': c2st } };
+}
+
+test('findings are written from the numbers: a clear win, and overlapping intervals', () => {
+  const clear = ablationTable([row('true', 1, 0.90, 0.6), row('true', 2, 0.91, 0.61), row('true', 3, 0.92, 0.6), row('false', 1, 0.80, 0.6), row('false', 2, 0.81, 0.62), row('false', 3, 0.80, 0.61)], 'history', ['true', 'false']);
+  const text = twoWayFinding('history', clear, ['on', 'off']);
+  assert.match(text, /on is better on downstream accuracy/);
+  assert.match(text, /intervals of realism overlap/);
+  assert.match(text, /on 91\.0%/);
+  assert.equal(compare(summarize([1, 1.1]), summarize([3, 3.1])), 'b');
+  assert.equal(compare(undefined, summarize([1])), 'unknown');
+  const lam = ablationTable([row('0', 1, 0.6, 0.5), row('0', 2, 0.62, 0.5), row('0', 3, 0.61, 0.5), row('1', 1, 0.8, 0.9), row('1', 2, 0.82, 0.9), row('1', 3, 0.81, 0.9)].map((r) => ({ ...r, overrides: { lambda: r.overrides['history.enabled'] } })), 'lambda', ['0', '1']);
+  const lt = lambdaFinding(lam);
+  assert.match(lt, /best downstream accuracy came at λ = 1/);
+  assert.match(lt, /refinement helped/);
+  assert.match(lt, /\| 0 \| 61\.0%/);
+});
+
+test('budgets: SIMGAN_BUDGET picks one; a bad value names the variable', () => {
+  assert.equal(budgetName({}), 'default');
+  assert.equal(budget({ SIMGAN_BUDGET: 'smoke' }).name, 'smoke');
+  assert.ok(budget({ SIMGAN_BUDGET: 'smoke' }).digits.seeds >= 2, 'intervals need two seeds');
+  assert.ok(budget({ SIMGAN_BUDGET: 'default' }).digits.lambdas.includes('0.05'), "the default λ is in the sweep, so the baseline run is shared");
+  assert.throws(() => budgetName({ SIMGAN_BUDGET: 'huge' }), /SIMGAN_BUDGET="huge".*smoke, default or paper/);
+});
