@@ -41,9 +41,17 @@ function classesOf(ds: ImageDataset, indices: number[]): tf.Tensor1D {
   return tf.tensor1d(indices.map((i) => ds.labels![i][0]), 'int32');
 }
 
-/** Train a fresh digit classifier on a labelled dataset (seeded order and initialisation); returns it. */
-export async function trainDigitClassifier(ds: ImageDataset, o: ClassifierTraining): Promise<tf.LayersModel> {
-  const model = buildDigitClassifier(o.seed, ds.imageShape);
+/**
+ * The supervised loop both task networks share: seeded epoch order, Adam, mean loss per epoch reported,
+ * yielding to the event loop now and then so a notebook stays responsive.
+ */
+async function fit(
+  model: tf.LayersModel,
+  ds: ImageDataset,
+  o: ClassifierTraining,
+  targets: (indices: number[]) => tf.Tensor,
+  loss: (target: tf.Tensor, prediction: tf.Tensor) => tf.Scalar,
+): Promise<tf.LayersModel> {
   const opt = tf.train.adam(o.lr);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   for (let epoch = 0; epoch < o.epochs; epoch++) {
@@ -52,17 +60,23 @@ export async function trainDigitClassifier(ds: ImageDataset, o: ClassifierTraini
     for (let s = 0; s + o.batchSize <= order.length; s += o.batchSize) {
       const idx = order.slice(s, s + o.batchSize);
       const x = ds.batch(idx);
-      const y = classesOf(ds, idx);
-      const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), model.apply(x) as tf.Tensor) as tf.Scalar, true, vars);
-      sum += (await loss!.data())[0];
+      const y = targets(idx);
+      const l = opt.minimize(() => loss(y, model.apply(x) as tf.Tensor), true, vars);
+      sum += (await l!.data())[0];
       batches++;
-      tf.dispose([x, y, loss!]);
+      tf.dispose([x, y, l!]);
       if (batches % 20 === 0) await new Promise((r) => setImmediate(r));
     }
     o.onEpoch?.(epoch + 1, sum / Math.max(1, batches));
   }
   opt.dispose();
   return model;
+}
+
+/** Train a fresh digit classifier on a labelled dataset (seeded order and initialisation); returns it. */
+export async function trainDigitClassifier(ds: ImageDataset, o: ClassifierTraining): Promise<tf.LayersModel> {
+  return fit(buildDigitClassifier(o.seed, ds.imageShape), ds, o, (idx) => classesOf(ds, idx), (y, logits) =>
+    tf.losses.softmaxCrossEntropy(tf.oneHot(y as tf.Tensor1D, 10), logits) as tf.Scalar);
 }
 
 /** Predicted classes for every image of a dataset (batched). */
@@ -127,26 +141,8 @@ function gazeOf(ds: ImageDataset, indices: number[]): tf.Tensor2D {
 
 /** Train a gaze estimator with the paper's L2 loss on the 3-D gaze vector. */
 export async function trainGazeEstimator(ds: ImageDataset, o: ClassifierTraining & { size?: GazeEstimatorSize }): Promise<tf.LayersModel> {
-  const model = buildGazeEstimator(o.seed, ds.imageShape, o.size ?? 'cpu');
-  const opt = tf.train.adam(o.lr);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  for (let epoch = 0; epoch < o.epochs; epoch++) {
-    const order = shuffledIndices(ds.size, o.seed * 1000 + epoch);
-    let sum = 0, batches = 0;
-    for (let s = 0; s + o.batchSize <= order.length; s += o.batchSize) {
-      const idx = order.slice(s, s + o.batchSize);
-      const x = ds.batch(idx);
-      const y = gazeOf(ds, idx);
-      const loss = opt.minimize(() => (model.apply(x) as tf.Tensor).sub(y).square().sum(-1).mean() as tf.Scalar, true, vars);
-      sum += (await loss!.data())[0];
-      batches++;
-      tf.dispose([x, y, loss!]);
-      if (batches % 20 === 0) await new Promise((r) => setImmediate(r));
-    }
-    o.onEpoch?.(epoch + 1, sum / Math.max(1, batches));
-  }
-  opt.dispose();
-  return model;
+  return fit(buildGazeEstimator(o.seed, ds.imageShape, o.size ?? 'cpu'), ds, o, (idx) => gazeOf(ds, idx), (y, pred) =>
+    pred.sub(y).square().sum(-1).mean() as tf.Scalar);
 }
 
 /** Predicted gaze vectors (unnormalised; angles do not depend on length). */
