@@ -5,7 +5,7 @@ import { ablationTable, compare, lambdaFinding, twoWayFinding } from '../src/abl
 import { budget, budgetName } from '../src/budget';
 import { summarize } from '../src/eval/stats';
 import type { SweepRow } from '../src/runs/sweep';
-import { lossCurvesFigure, metricVsSettingFigure, smooth, tradeoffFigure } from '../src/viz/figures';
+import { histogramCounts, histogramFigure, lossCurvesFigure, metricVsSettingFigure, smooth, tradeoffFigure } from '../src/viz/figures';
 
 test('smooth: a trailing moving average', () => {
   assert.deepEqual(smooth([2, 4, 6, 8], 2), [2, 3, 5, 7]);
@@ -63,4 +63,14 @@ test('budgets: SIMGAN_BUDGET picks one; a bad value names the variable', () => {
   assert.ok(budget({ SIMGAN_BUDGET: 'smoke' }).digits.seeds >= 2, 'intervals need two seeds');
   assert.ok(budget({ SIMGAN_BUDGET: 'default' }).digits.lambdas.includes('0.05'), "the default λ is in the sweep, so the baseline run is shared");
   assert.throws(() => budgetName({ SIMGAN_BUDGET: 'huge' }), /SIMGAN_BUDGET="huge".*smoke, default or paper/);
+});
+
+test('histograms: counts per bin (ends clamped), fractions per series, small figures', () => {
+  assert.deepEqual(histogramCounts([-1, -0.6, 0, 0.99, 1, 5, NaN], 4, [-1, 1]), [2, 0, 1, 3]);
+  const values = Float32Array.from({ length: 100000 }, (_, i) => (i % 200) / 100 - 1);
+  const fig = histogramFigure([{ name: 'a', values }], { title: 't', bins: 20, range: [-1, 1] });
+  const y = (fig.data[0] as { y: number[] }).y;
+  assert.equal(y.length, 20);
+  assert.ok(Math.abs(y.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  assert.ok(JSON.stringify(fig).length < 5000, 'the figure holds bins, not values');
 });

@@ -4,12 +4,15 @@
  * the notebooks, registers the kernel, shows progress and turns a failure into a readable report.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { jupyterEnv } from '../commands/doctor';
 import { projectRoot } from '../paths';
 import { installKernelSpec } from './kernel';
+
+/** Largest executed notebook accepted. */
+export const MAX_NOTEBOOK_MB = 10;
 
 export interface NotebookRunOptions {
   /** Notebook files; default: every `notebooks/*.ipynb`, in name order. */
@@ -100,6 +103,12 @@ export async function runNotebooks(opts: NotebookRunOptions = {}): Promise<Noteb
     const out = path.join(outDir, path.basename(nb));
     log(`[notebooks] ${i + 1}/${notebooks.length} ${path.relative(process.cwd(), nb)}`);
     const r = await runOne(path.resolve(nb), out, opts);
+    // Executed notebooks must stay openable and diffable: one inlined plotly.js plus PNGs fits well within this.
+    const mb = existsSync(out) ? statSync(out).size / 2 ** 20 : 0;
+    if (r.ok && mb > MAX_NOTEBOOK_MB) {
+      r.ok = false;
+      r.runnerError = `the executed notebook is ${mb.toFixed(1)} MB, over the ${MAX_NOTEBOOK_MB} MB limit (plot bins, not raw values; fewer or smaller images)`;
+    }
     results.push(r);
     if (!r.ok) break;
     log(`[notebooks] ${path.basename(nb)} ok in ${r.seconds.toFixed(1)} s → ${path.relative(process.cwd(), out)}`);

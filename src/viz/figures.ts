@@ -132,3 +132,41 @@ export function tradeoffFigure(points: TradeoffPoint[], options: { title: string
     layout: { title: { text: options.title }, xaxis: { title: { text: options.xTitle } }, yaxis: { title: { text: options.yTitle } }, height: 420, margin: { t: 40 } },
   };
 }
+
+/** Counts of `values` in `bins` equal bins over [lo, hi] (values outside are clamped into the end bins). */
+export function histogramCounts(values: ArrayLike<number>, bins: number, [lo, hi]: [number, number]): number[] {
+  const counts = Array<number>(bins).fill(0);
+  const w = (hi - lo) / bins;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / w)))]++;
+  }
+  return counts;
+}
+
+/**
+ * Overlaid histograms as bar traces of precomputed fractions: the figure carries `bins` numbers per series
+ * instead of every value (a notebook with raw pixel histograms grew past 10 MB).
+ */
+export function histogramFigure(series: Array<{ name: string; values: ArrayLike<number> }>, options: { title: string; bins?: number; range: [number, number]; logY?: boolean; xTitle?: string }): PlotFigure {
+  const bins = options.bins ?? 50;
+  const [lo, hi] = options.range;
+  const centres = Array.from({ length: bins }, (_, i) => lo + ((i + 0.5) * (hi - lo)) / bins);
+  return {
+    data: series.map((s, k) => {
+      const counts = histogramCounts(s.values, bins, options.range);
+      const total = counts.reduce((a, b) => a + b, 0) || 1;
+      return { type: 'bar', name: s.name, x: centres, y: counts.map((c) => c / total), opacity: 0.6, marker: { color: PALETTE[k % PALETTE.length] } };
+    }),
+    layout: {
+      title: { text: options.title },
+      barmode: 'overlay',
+      bargap: 0,
+      xaxis: { title: { text: options.xTitle ?? 'value' } },
+      yaxis: { title: { text: 'fraction' }, ...(options.logY ? { type: 'log' } : {}) },
+      height: 320,
+      margin: { t: 40 },
+    },
+  };
+}
