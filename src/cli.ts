@@ -7,6 +7,7 @@ import { doctorReport, formatDoctor } from './commands/doctor';
 import { dataBuild, dataInfo, dataShow, knownDatasets, parseSize } from './commands/data';
 import { evalCommand } from './commands/eval';
 import { reproduceCommand } from './commands/reproduce';
+import { labCommand } from './commands/lab';
 import { parseGrid, runSweep } from './runs/sweep';
 import { describeCommand, trainCommand } from './commands/train';
 import { ConfigError, PRESETS } from './config';
@@ -19,6 +20,7 @@ commands:
   doctor [--json]   what this machine offers: backend, tfjs, native bindings, Jupyter/tslab, datasets
   reproduce         the main job: the budget's sweeps (SIMGAN_BUDGET=smoke|default|paper), then every
                     notebook executed into notebooks/executed/
+  lab [--port N]    Jupyter on 127.0.0.1 with the tslab kernel, in notebooks/ (prints the URL and token)
   kernel-install    write the project-local tslab kernelspec (.jupyter/kernels/tslab)
   notebooks [NB.ipynb ...] [--out DIR] [--cell-timeout SECONDS]
                     execute notebooks (default: all in notebooks/) with the tslab kernel, saving
@@ -184,6 +186,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'reproduce': {
       if (rest.length) throw new UsageError(`reproduce takes no arguments (set SIMGAN_BUDGET), got ${rest[0]}`);
       return reproduceCommand();
+    }
+    case 'lab': {
+      const o = parseOptions(rest, { '--port': 'value' });
+      return labCommand(wholeNumber(o.values, '--port', 1));
     }
     case 'kernel-install': {
       if (rest.length) throw new UsageError(`kernel-install takes no arguments, got ${rest[0]}`);
