@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../src/backend';
 import { resolveConfig } from '../src/config';
-import { evaluateRun } from '../src/eval/evaluate';
+import { evalSeeds, evaluateRun } from '../src/eval/evaluate';
 import { projectRoot } from '../src/paths';
 import { train } from '../src/train/train';
 
@@ -22,6 +22,11 @@ async function shortRun(presetName: string, name: string): Promise<string> {
   r.trainer.dispose();
   return dir;
 }
+
+test('evaluation seeds follow the run seed, so runs differing only in seed are evaluated independently', () => {
+  assert.deepEqual(evalSeeds(1, 2), [1001, 1002]);
+  assert.equal(new Set([...evalSeeds(1, 3), ...evalSeeds(2, 3)]).size, 6);
+});
 
 test('digits: downstream for synthetic/refined/real on the MNIST test split, C2ST and label preservation, each with an interval', async () => {
   await selectBackend('wasm', { log: false });

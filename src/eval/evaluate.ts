@@ -96,6 +96,16 @@ function taskOf(ds: ImageDataset): EvalReport['task'] {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
+/**
+ * Evaluation seeds (task-network initialisation, data order, C2ST split) derive from the run's own seed:
+ * runs that differ only in their training seed also differ here, so a summary across runs covers both
+ * sources of variance (with fixed evaluation seeds the raw-synthetic baseline would come out identical in
+ * every run, with an interval of zero width).
+ */
+export function evalSeeds(runSeed: number, n: number): number[] {
+  return range(n).map((k) => runSeed * 1000 + k);
+}
+
 /** Labelled real eyes for a gaze test: the run's own real domain if labelled, else official MPIIGaze. */
 async function labelledRealEyes(config: SimGANConfig, holdout: ImageDataset): Promise<{ train?: ImageDataset; test: ImageDataset } | Unavailable> {
   if (taskOf(holdout) === 'gaze') return { train: (await loadRealSplit(config)).train, test: holdout };
@@ -125,6 +135,7 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
   const config = readRunConfig(runDir);
   const { refiner, step } = loadRunRefiner(runDir, config);
   try {
+    const seeds = evalSeeds(config.seed, o.seeds);
     let synthetic = toArrayDataset(await loadDataset(config.data.synthetic, { config }));
     if (o.syntheticCount > 0 && o.syntheticCount < synthetic.size) synthetic = synthetic.subset(range(o.syntheticCount).map((i) => i - 1));
     const { train: realTrain, holdout } = await loadRealSplit(config);
@@ -143,8 +154,8 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
     } else {
       const refinedAll = await refineDataset(refiner, synthetic);
       const r: number[] = [], s: number[] = [];
-      for (const seed of range(o.seeds)) {
-        log(`[eval] c2st seed ${seed}/${o.seeds}`);
+      for (const [k, seed] of seeds.entries()) {
+        log(`[eval] c2st seed ${k + 1}/${o.seeds}`);
         r.push((await c2st(refinedAll, holdout, { seed, maxPerSide: o.c2stPerSide, epochs: o.c2stEpochs })).accuracy);
         s.push((await c2st(synthetic, holdout, { seed, maxPerSide: o.c2stPerSide, epochs: o.c2stEpochs })).accuracy);
       }
@@ -158,11 +169,11 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
       const testSet = config.data.real === 'mnist' ? await loadSource('mnist-test', { size: { width: 28, height: 28 } }) : holdout;
       const acc: Record<'synthetic' | 'refined' | 'real', number[]> = { synthetic: [], refined: [], real: [] };
       const keptOnRefined: number[] = [], onSynthetic: number[] = [];
-      for (const seed of range(o.seeds)) {
+      for (const [k, seed] of seeds.entries()) {
         for (const cond of ['synthetic', 'refined', 'real'] as const) {
           const trainSet = cond === 'synthetic' ? synSplit.train : cond === 'refined' ? refinedTrain : realTrain;
           if (cond === 'real' && taskOf(realTrain) !== 'digits') continue;
-          log(`[eval] downstream seed ${seed}/${o.seeds}: classifier on ${cond} (${trainSet.size.toLocaleString('en-US')} images)`);
+          log(`[eval] downstream seed ${k + 1}/${o.seeds}: classifier on ${cond} (${trainSet.size.toLocaleString('en-US')} images)`);
           const model = await trainDigitClassifier(trainSet, { epochs, batchSize: 64, lr: 1e-3, seed });
           acc[cond].push(await classifierAccuracy(model, testSet));
           if (cond === 'synthetic') {
@@ -191,12 +202,12 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
       const down: Record<'synthetic' | 'refined' | 'real', { mean: number[]; within: number[] }> = {
         synthetic: { mean: [], within: [] }, refined: { mean: [], within: [] }, real: { mean: [], within: [] },
       };
-      for (const seed of range(o.seeds)) {
+      for (const [k, seed] of seeds.entries()) {
         for (const cond of ['synthetic', 'refined', 'real'] as const) {
           if (cond === 'real' && (!('test' in real) || !real.train)) continue;
           if (cond !== 'synthetic' && !('test' in real)) continue;
           const trainSet = cond === 'synthetic' ? synSplit.train : cond === 'refined' ? refinedTrain : (real as { train: ImageDataset }).train;
-          log(`[eval] seed ${seed}/${o.seeds}: gaze estimator on ${cond} (${trainSet.size.toLocaleString('en-US')} images)`);
+          log(`[eval] seed ${k + 1}/${o.seeds}: gaze estimator on ${cond} (${trainSet.size.toLocaleString('en-US')} images)`);
           const model = await trainGazeEstimator(trainSet, { epochs, batchSize: 64, lr: 1e-3, seed });
           if (cond === 'synthetic') {
             const pSyn = await predictGaze(model, synSplit.validation);
