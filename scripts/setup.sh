@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One-time set-up on a fresh Debian (bookworm) machine, safe to re-run: Debian packages for Jupyter and
-# fonts, npm packages (which also builds dist/), and the project-local tslab kernelspec.
+# One-time set-up on a fresh Debian (bookworm) machine, safe to re-run: Debian packages for Jupyter, fonts
+# and the native convolution addon, npm packages (which also builds dist/), the addon itself, and the
+# project-local tslab kernelspec.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,14 +15,18 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # Jupyter comes from Debian (no PyPI needed): the classic Notebook server, nbconvert and nbclient to run
-# notebooks headlessly. DejaVu fonts draw the captions of image grids.
-APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client fonts-dejavu-core)
+# notebooks headlessly. DejaVu fonts draw the captions of image grids. gcc and oneDNN (libdnnl-dev) build the
+# native convolution addon (native/conv.c); Node's headers come with Debian's nodejs package.
+APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client fonts-dejavu-core gcc libdnnl-dev)
 echo "setup: apt-get install ${APT_PACKAGES[*]}"
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${APT_PACKAGES[@]}" >/dev/null
 
 echo "setup: npm ci (builds dist/ through the prepare script)"
 npm ci --no-audit --no-fund
+
+echo "setup: native convolution addon"
+bash scripts/build-native.sh
 
 # Tests and CI read the read-only data laid beside the project; link it into a git-ignored place.
 if [ -d ../shared/data ]; then

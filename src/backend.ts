@@ -8,6 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvGradients } from './kernels/wasm-conv-grads';
+import { registerZeroCopyIdentity } from './kernels/wasm-identity';
+import { enableNativeConv, nativeConvState, type NativeConvState } from './kernels/native-conv';
 
 export { tf };
 
@@ -34,11 +36,18 @@ export interface BackendInfo {
   package: string;
   /** One human sentence: why this backend was chosen. */
   reason: string;
+  /** wasm only: the native (oneDNN) convolution kernels in use, or why not (see `kernels/native-conv.ts`). */
+  nativeConv?: NativeConvState | { off: string };
 }
 
 /** The line `selectBackend` prints: what it chose and why. */
 export function describeBackend(info: BackendInfo): string {
-  const extra = info.name === 'wasm' ? `, simd ${info.simd ? 'on' : 'off'}` : '';
+  let extra = '';
+  if (info.name === 'wasm') {
+    extra = `, simd ${info.simd ? 'on' : 'off'}`;
+    const nc = info.nativeConv;
+    if (nc) extra += 'off' in nc ? `; native conv off: ${nc.off}` : `; native conv: ${nc.library}, ${nc.threads} thread${nc.threads === 1 ? '' : 's'}`;
+  }
   return `[simgan] backend: ${info.name} (${info.package}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${extra}) — ${info.reason}`;
 }
 
@@ -86,12 +95,35 @@ function loadNative(pkg: NativePackage): NativeProbe {
 }
 
 let wasmKernelsRegistered = false;
+let nativeConvOff: string | undefined;
 
-/** Make the wasm backend trainable: register the convolution-gradient kernels it lacks or runs slowly. */
-function ensureWasmKernels(): void {
-  if (!wasmKernelsRegistered) {
-    registerWasmConvGradients();
-    wasmKernelsRegistered = true;
+/**
+ * Make the wasm backend trainable: register the convolution-gradient kernels it lacks or runs slowly, then,
+ * unless `SIMGAN_NATIVE_CONV=off`, the native oneDNN convolutions on top (when `npm run build:native` built them).
+ * `SIMGAN_NATIVE_THREADS` sets their threads (default 1).
+ */
+function ensureWasmKernels(env: Record<string, string | undefined> = process.env): void {
+  if (wasmKernelsRegistered) return;
+  registerWasmConvGradients();
+  registerZeroCopyIdentity();
+  wasmKernelsRegistered = true;
+  const setting = (env.SIMGAN_NATIVE_CONV ?? '').trim().toLowerCase();
+  if (setting === 'off' || setting === '0' || setting === 'false') {
+    nativeConvOff = `SIMGAN_NATIVE_CONV=${env.SIMGAN_NATIVE_CONV}`;
+    return;
+  }
+  if (setting !== '' && setting !== 'on' && setting !== '1' && setting !== 'true') {
+    throw new Error(`SIMGAN_NATIVE_CONV=${JSON.stringify(env.SIMGAN_NATIVE_CONV)} is not a setting; use on or off`);
+  }
+  const threads = env.SIMGAN_NATIVE_THREADS ? Number(env.SIMGAN_NATIVE_THREADS) : 1;
+  if (!(Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`SIMGAN_NATIVE_THREADS=${JSON.stringify(env.SIMGAN_NATIVE_THREADS)} must be an integer ≥ 1`);
+  }
+  const { reason } = enableNativeConv({ threads });
+  if (reason) {
+    // Asked for explicitly: a missing build is an error, not a silent slowdown.
+    if (setting !== '') throw new Error(`SIMGAN_NATIVE_CONV=${env.SIMGAN_NATIVE_CONV}: native convolutions ${reason}`);
+    nativeConvOff = reason;
   }
 }
 
@@ -113,7 +145,9 @@ function parsePreference(value: string, source: string): BackendPreference {
 async function infoFor(name: string, reason: string, nativePkg?: NativePackage): Promise<BackendInfo> {
   if (name === 'wasm') {
     const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    return { name, native: false, threads: wasm.getThreadsCount(), simd, package: '@tensorflow/tfjs-backend-wasm', reason };
+    const nc = nativeConvState();
+    const nativeConv = nc ? { ...nc } : nativeConvOff ? { off: nativeConvOff } : undefined;
+    return { name, native: false, threads: wasm.getThreadsCount(), simd, package: '@tensorflow/tfjs-backend-wasm', reason, nativeConv };
   }
   if (name === 'tensorflow') {
     return { name, native: true, threads: 0, package: nativePkg ?? '@tensorflow/tfjs-node', reason };

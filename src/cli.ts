@@ -3,6 +3,7 @@
  * The `simgan` command. Each subcommand lives in `commands/` and calls the same library functions the
  * notebooks use.
  */
+import { benchCommand, benchWorker } from './commands/bench';
 import { doctorReport, formatDoctor } from './commands/doctor';
 import { dataBuild, dataInfo, dataShow, knownDatasets, parseSize } from './commands/data';
 import { evalCommand } from './commands/eval';
@@ -37,6 +38,12 @@ commands:
         [--steps N] [--eval-seeds N] --out DIR
                     train and evaluate every grid point × seed in child processes; resumable;
                     writes DIR/summary.json and DIR/summary.csv
+  bench [--presets a,b] [--variants a,b] [--steps N] [--warmup N] [--batch N] [--json] [--out FILE]
+        [--no-torch] [--torch-script PATH]
+                    training-step speed: median ms per refiner and discriminator step, images/s, tensor
+                    counts, peak RSS and conv GFLOP/s for each backend variant (wasm, cpu, tensorflow)
+                    × preset (default paper-eyes at batch 32, cpu-eyes, cpu-digits, toy), each in its own
+                    process, against the PyTorch reference (../shared/bench/torch_reference.py)
   data info [--json]
                     the data sources: present or not, counts, sizes, licences, how to get them
   data build SOURCE [--count N] [--size WxH] [--seed S] --out DIR
@@ -149,6 +156,31 @@ export async function main(argv: string[]): Promise<number> {
         { out, jobs: wholeNumber(o.values, '--jobs', 1), signal: abort.signal },
       );
       return failed.length ? 1 : 0;
+    }
+    case 'bench': {
+      const o = parseOptions(rest, {
+        '--presets': 'value', '--variants': 'value', '--steps': 'value', '--warmup': 'value', '--batch': 'value',
+        '--json': 'flag', '--out': 'value', '--no-torch': 'flag', '--torch-script': 'value', '--worker': 'flag', '--preset': 'value',
+      });
+      if (o.positional.length) throw new UsageError(`bench: unexpected argument ${o.positional[0]}`);
+      const counts = { steps: wholeNumber(o.values, '--steps', 1), warmup: wholeNumber(o.values, '--warmup', 1), batch: wholeNumber(o.values, '--batch', 2) };
+      if (o.flags.has('--worker')) {
+        // What `simgan bench` starts for each configuration; prints one JSON line.
+        const presetName = o.values['--preset'];
+        if (!presetName) throw new UsageError(`bench --worker needs --preset (one of ${Object.keys(PRESETS).join(', ')})`);
+        return benchWorker({ preset: presetName, ...counts });
+      }
+      if (o.values['--preset'] !== undefined) throw new UsageError('bench takes --presets a,b (--preset is for --worker)');
+      const list = (flag: string) => o.values[flag]?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      return benchCommand({
+        presets: list('--presets'),
+        variants: list('--variants'),
+        ...counts,
+        json: o.flags.has('--json'),
+        out: o.values['--out'],
+        torch: !o.flags.has('--no-torch'),
+        torchScript: o.values['--torch-script'],
+      });
     }
     case 'data': {
       const [sub, ...args] = rest;

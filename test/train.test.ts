@@ -34,9 +34,14 @@ test('a run writes config.json, one metric line per step, checkpoints and sample
   assert.deepEqual(metrics.map((m) => m.step), Array.from({ length: total }, (_, i) => i + 1));
   assert.deepEqual([...new Set(metrics.map((m) => m.phase))], ['pretrain-refiner', 'pretrain-discriminator', 'adversarial']);
   const adv = metrics.at(-1)!;
-  for (const k of ['refinerLoss', 'refinerAdversarial', 'selfReg', 'discriminatorLoss', 'accRefined', 'accReal', 'stepMs']) {
+  for (const k of ['refinerLoss', 'refinerAdversarial', 'selfReg', 'discriminatorLoss', 'accRefined', 'accReal', 'stepMs', 'numTensors', 'rssMiB']) {
     assert.equal(typeof adv[k], 'number', k);
   }
+  // No step leaks: once both optimizers have made their slot variables (first D step), the live tensor count
+  // minus the history buffer's images (one tensor each) is the same after every step, checkpoints included.
+  const counts = metrics.filter((m) => m.phase === 'adversarial').map((m) => (m.numTensors as number) - (m.historyImages as number));
+  assert.deepEqual([...new Set(counts)], [counts[0]], `numTensors − historyImages per step: ${counts.join(',')}`);
+  assert.ok((metrics.at(-1)!.historyImages as number) > 0);
   assert.equal(path.basename(latestCheckpoint(path.join(dir, 'checkpoints'))!), 'step-0000070');
   assert.deepEqual(readdirSync(path.join(dir, 'checkpoints')).filter((f) => f.startsWith('step-')), ['step-0000060', 'step-0000070'], 'keeps 2');
   const samples = readdirSync(path.join(dir, 'samples'));

@@ -1,10 +1,12 @@
 /**
  * The wasm convolution-gradient kernels against the pure-JS cpu backend (an independent implementation),
- * plus a hand-computed case and leak checks.
+ * plus a hand-computed case and leak checks. The native convolutions (native-conv.test.ts) are switched off
+ * here so that these kernels, the fallback when the addon is not built, are what runs.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectBackend, tf } from '../src/backend';
+import { selectBackend as select, tf } from '../src/backend';
+import { disableNativeConv } from '../src/kernels/native-conv';
 import { Rng } from '../src/util/random';
 import { maxRelError, randomArray } from './helpers';
 
@@ -21,6 +23,13 @@ interface Case {
 }
 
 const TOL = 1e-5;
+
+/** selectBackend with the native convolutions off (selecting wasm the first time turns them on). */
+async function selectBackend(name: 'wasm' | 'cpu', options: { log: boolean }) {
+  const info = await select(name, options);
+  disableNativeConv();
+  return info;
+}
 
 /** Every stride × kernel × padding combination, with random batch, non-square sizes and channel counts. */
 function cases(): Case[] {

@@ -19,13 +19,21 @@ type TensorInfo = tf.TensorInfo;
 type Backend = tf.KernelBackend & { disposeData(dataId: object, force?: boolean): boolean };
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
+/**
+ * The wasm kernels these gradients are built from, as registered when `registerWasmConvGradients` ran. A later
+ * override (the native convolutions in `native-conv.ts` wrap Conv2D) must not be picked up here: it would send
+ * the filter gradient's image-sized "filter" convolution through a path made for 3×3 kernels.
+ */
+const buildingBlocks = new Map<string, tf.KernelConfig>();
+const BUILDING_BLOCKS = ['Conv2D', 'Transpose', 'Reshape', 'Slice', 'PadV2', 'Reverse'];
+
 /** Runs other wasm kernels inside a kernel, and frees every intermediate it made. */
 class KernelScope {
   private readonly temps: TensorInfo[] = [];
   constructor(private readonly backend: Backend) {}
 
   run(kernelName: string, inputs: Record<string, TensorInfo>, attrs: Record<string, unknown> = {}): TensorInfo {
-    const config = tf.getKernel(kernelName, 'wasm');
+    const config = buildingBlocks.get(kernelName) ?? tf.getKernel(kernelName, 'wasm');
     if (!config) throw new Error(`wasm kernel ${kernelName} is not registered`);
     const out = config.kernelFunc({ inputs, backend: this.backend, attrs: attrs as tf.NamedAttrMap }) as TensorInfo;
     this.temps.push(out);
@@ -172,6 +180,10 @@ export function conv2DBackpropInputWasm(args: {
 
 /** Register both kernels for the wasm backend, replacing the built-in Conv2DBackpropInput. */
 export function registerWasmConvGradients(): void {
+  for (const name of BUILDING_BLOCKS) {
+    const config = tf.getKernel(name, 'wasm');
+    if (config && !buildingBlocks.has(name)) buildingBlocks.set(name, config);
+  }
   const kernels: Array<[string, tf.KernelFunc]> = [
     [tf.Conv2DBackpropFilter, conv2DBackpropFilterWasm as unknown as tf.KernelFunc],
     [tf.Conv2DBackpropInput, conv2DBackpropInputWasm as unknown as tf.KernelFunc],

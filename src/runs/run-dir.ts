@@ -1,7 +1,7 @@
 /**
  * A run directory:
  *   config.json      the resolved config (written once, atomically)
- *   metrics.jsonl    one JSON object per step: {step, phase, …losses, accuracies, stepMs, warnings?}
+ *   metrics.jsonl    one JSON object per step: {step, phase, …losses, accuracies, stepMs, numTensors, historyImages, rssMiB, warnings?}
  *   checkpoints/     see checkpoint.ts; `latest.json` names the newest complete one
  *   samples/         step-NNNNNNN.png grids: synthetic | refined | difference rows
  */

@@ -38,6 +38,13 @@ export interface StepMetrics {
   refinedStd?: number;
   refinedSaturated?: number;
   stepMs: number;
+  /** tfjs tensors alive after the step. The history buffer holds one per image, so a healthy run has
+   *  `numTensors − historyImages` constant; a leak shows as steady growth of that difference. */
+  numTensors: number;
+  /** Images in the history buffer after the step (grows to its capacity, then stays). */
+  historyImages: number;
+  /** Resident set size of the process after the step, MiB. */
+  rssMiB: number;
   /** Collapse warnings active at this step. */
   warnings?: string[];
 }
@@ -86,7 +93,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 async function runStep(t: SimGANTrainer, step: number): Promise<StepMetrics> {
   const { phase, iteration } = phaseOf(t.config, step);
   const t0 = performance.now();
-  const m: StepMetrics = { step, phase, iteration, stepMs: 0 };
+  const m: StepMetrics = { step, phase, iteration, stepMs: 0, numTensors: 0, historyImages: 0, rssMiB: 0 };
   if (phase === 'pretrain-refiner') {
     const r = await t.refinerStep(false);
     Object.assign(m, { refinerLoss: r.total, selfReg: r.selfReg, refinedStd: r.refined.std, refinedSaturated: r.refined.saturated });
@@ -110,6 +117,9 @@ async function runStep(t: SimGANTrainer, step: number): Promise<StepMetrics> {
     });
   }
   m.stepMs = Math.round((performance.now() - t0) * 10) / 10;
+  m.numTensors = tf.memory().numTensors;
+  m.historyImages = t.history.size;
+  m.rssMiB = Math.round(process.memoryUsage.rss() / 2 ** 20);
   return m;
 }
 

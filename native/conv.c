@@ -1,0 +1,384 @@
+/*
+ * Stride-1 NHWC convolutions for the wasm backend on top of oneDNN's sgemm, as a Node-API addon.
+ *
+ * Why: XNNPACK inside the wasm backend is limited to 128-bit wasm SIMD, about a third of what the CPU's
+ * AVX2/AVX-512 units do; oneDNN's sgemm picks the widest vector ISA the CPU has at run time (its JIT), so
+ * it reaches the CPU's real rate. (OpenBLAS was tried first: where OPENBLAS_CORETYPE pins its kernels to an
+ * older ISA it reached about half of oneDNN's rate on the same GEMMs.) Tensors stay in the wasm heap: the
+ * JavaScript side passes Float32Array views of it and this code reads and writes them in place.
+ *
+ * Method ("shifted GEMM", no im2col): the input is copied once into a zero-padded grid [N, Hp, Wp, Ci]
+ * whose rows are flattened; output position r of the padded grid then needs input rows r + a·Wp + b for the
+ * kernel offsets (a, b), so each offset is one GEMM [rows × Ci] · [Ci × Co] accumulated into the output.
+ * Rows are processed in tiles so the output tile stays in cache across the kh·kw offsets. Positions of the
+ * padded grid outside the real output are computed and dropped (≈ 10% extra work for 3×3 on 35×55).
+ * Every function is single-threaded unless setThreads says otherwise.
+ */
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <omp.h>
+#include <dnnl.h>
+
+/* Row-major C = alpha·op(A)·op(B) + beta·C. oneDNN runs it on omp_get_max_threads() threads. */
+static void sgemm(char ta, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+  dnnl_sgemm(ta, 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+}
+
+/* Grow-only scratch buffers: large calloc/free per call would page-fault the whole buffer every time. */
+typedef struct { float *p; size_t n; } Scratch;
+static Scratch scratchA, scratchB;
+
+static float *scratch(Scratch *s, size_t n) {
+  if (s->n < n) {
+    free(s->p);
+    s->p = (float *)malloc(n * sizeof(float));
+    s->n = s->p ? n : 0;
+  }
+  return s->p;
+}
+
+enum { TILE = 2048 };
+
+/* x [N,H,W,C] → grid [N·Hp·Wp + tail, C], x placed at (pt, pl), zeros elsewhere. Rows of x beyond the grid
+ * are dropped (they would only feed outputs outside the requested size). */
+static void pad_into_grid(const float *x, int N, int H, int W, int C, int pt, int pl, int Hp, int Wp, size_t tail, float *grid) {
+  size_t rows = (size_t)N * Hp * Wp + tail;
+  memset(grid, 0, rows * C * sizeof(float));
+  int j0 = pl > 0 ? 0 : -pl;                       /* first source column that lands in the grid */
+  int j1 = W < Wp - pl ? W : Wp - pl;              /* one past the last */
+  if (j1 <= j0) return;
+  for (int n = 0; n < N; n++)
+    for (int ip = 0; ip < Hp; ip++) {
+      int i = ip - pt;
+      if (i < 0 || i >= H) continue;
+      const float *src = x + (((size_t)n * H + i) * W + j0) * C;
+      float *dst = grid + (((size_t)n * Hp + ip) * Wp + (j0 + pl)) * C;
+      memcpy(dst, src, (size_t)(j1 - j0) * C * sizeof(float));
+    }
+}
+
+/* y[n,i,j,:] = Σ_{a,b} x[n, i+a−pt, j+b−pl, :] · w[a,b] for i < oh, j < ow (zero outside x). */
+static int conv_s1(const float *x, int N, int H, int W, int Ci, const float *w, int kh, int kw, int Co, int pt, int pl, int oh, int ow, float *y) {
+  int Hp = oh + kh - 1, Wp = ow + kw - 1;
+  size_t R = (size_t)N * Hp * Wp, tail = (size_t)(kh - 1) * Wp + (kw - 1);
+  float *grid = scratch(&scratchA, (R + tail) * Ci);
+  float *out = scratch(&scratchB, R * Co);
+  if (!grid || !out) return 0;
+  pad_into_grid(x, N, H, W, Ci, pt, pl, Hp, Wp, tail, grid);
+  for (size_t r = 0; r < R; r += TILE) {
+    int m = (int)(R - r < TILE ? R - r : TILE);
+    for (int a = 0; a < kh; a++)
+      for (int b = 0; b < kw; b++) {
+        size_t off = r + (size_t)a * Wp + b;
+        sgemm('N', m, Co, Ci, grid + off * Ci, Ci, w + ((size_t)a * kw + b) * Ci * Co, Co, (a == 0 && b == 0) ? 0.0f : 1.0f, out + r * Co, Co);
+      }
+  }
+  for (int n = 0; n < N; n++)
+    for (int i = 0; i < oh; i++)
+      memcpy(y + ((size_t)n * oh + i) * ow * Co, out + ((size_t)n * Hp + i) * Wp * Co, (size_t)ow * Co * sizeof(float));
+  return 1;
+}
+
+/* dw[a,b,:,:] = Σ_{n,i<oh,j<ow} x[n, i+a−pt, j+b−pl, :]ᵀ · dy[n,i,j,:]. */
+static int conv_filter_grad(const float *x, int N, int H, int W, int Ci, const float *dy, int oh, int ow, int Co, int kh, int kw, int pt, int pl, float *dw) {
+  int Hp = oh + kh - 1, Wp = ow + kw - 1;
+  size_t R = (size_t)N * Hp * Wp, tail = (size_t)(kh - 1) * Wp + (kw - 1);
+  float *grid = scratch(&scratchA, (R + tail) * Ci);
+  float *g = scratch(&scratchB, R * Co);
+  if (!grid || !g) return 0;
+  pad_into_grid(x, N, H, W, Ci, pt, pl, Hp, Wp, tail, grid);
+  /* dy on the same padded grid (at the origin), zeros where the grid has no real output. */
+  pad_into_grid(dy, N, oh, ow, Co, 0, 0, Hp, Wp, 0, g);
+  memset(dw, 0, (size_t)kh * kw * Ci * Co * sizeof(float));
+  for (size_t r = 0; r < R; r += TILE) {
+    int m = (int)(R - r < TILE ? R - r : TILE);
+    for (int a = 0; a < kh; a++)
+      for (int b = 0; b < kw; b++) {
+        size_t off = r + (size_t)a * Wp + b;
+        sgemm('T', Ci, Co, m, grid + off * Ci, Ci, g + r * Co, Co, 1.0f, dw + ((size_t)a * kw + b) * Ci * Co, Co);
+      }
+  }
+  return 1;
+}
+
+/* dx = correlation of dy with the spatially flipped, in/out-swapped filter, padded by k−1−p. */
+static int conv_input_grad(const float *dy, int N, int oh, int ow, int Co, const float *w, int kh, int kw, int Ci, int pt, int pl, int H, int W, float *dx) {
+  size_t n = (size_t)kh * kw * Ci * Co;
+  float *wf = (float *)malloc(n * sizeof(float));
+  if (!wf) return 0;
+  for (int a = 0; a < kh; a++)
+    for (int b = 0; b < kw; b++)
+      for (int ci = 0; ci < Ci; ci++)
+        for (int co = 0; co < Co; co++)
+          wf[(((size_t)(kh - 1 - a) * kw + (kw - 1 - b)) * Co + co) * Ci + ci] = w[(((size_t)a * kw + b) * Ci + ci) * Co + co];
+  int ok = conv_s1(dy, N, oh, ow, Co, wf, kh, kw, Ci, kh - 1 - pt, kw - 1 - pl, H, W, dx);
+  free(wf);
+  return ok;
+}
+
+/* ---- any stride, dilation or channel count: im2col in row tiles ------------------------------------ */
+
+/* Geometry of a general NHWC convolution; output (i, j) reads input (i·sh + a·dh − pt, j·sw + b·dw − pl). */
+typedef struct { int N, H, W, Ci, kh, kw, Co, sh, sw, dh, dw, pt, pl, oh, ow; } Geo;
+
+enum { COL_TILE = 1024 };
+
+/* Rows [r0, r0+m) of the im2col matrix, each kh·kw·Ci long (the filter's [kh, kw, Ci] order), zeros outside x. */
+static void im2col_rows(const float *x, const Geo *g, size_t r0, int m, float *cols) {
+  size_t K = (size_t)g->kh * g->kw * g->Ci;
+  for (int t = 0; t < m; t++) {
+    size_t r = r0 + t;
+    int j = (int)(r % g->ow), i = (int)((r / g->ow) % g->oh), n = (int)(r / ((size_t)g->ow * g->oh));
+    float *row = cols + (size_t)t * K;
+    for (int a = 0; a < g->kh; a++) {
+      int y = i * g->sh + a * g->dh - g->pt;
+      for (int b = 0; b < g->kw; b++) {
+        int xx = j * g->sw + b * g->dw - g->pl;
+        float *dst = row + ((size_t)a * g->kw + b) * g->Ci;
+        if (y < 0 || y >= g->H || xx < 0 || xx >= g->W) memset(dst, 0, g->Ci * sizeof(float));
+        else memcpy(dst, x + (((size_t)n * g->H + y) * g->W + xx) * g->Ci, g->Ci * sizeof(float));
+      }
+    }
+  }
+}
+
+/* The transpose of im2col_rows: add each column row back into dx. */
+static void col2im_rows(const float *cols, const Geo *g, size_t r0, int m, float *dx) {
+  size_t K = (size_t)g->kh * g->kw * g->Ci;
+  for (int t = 0; t < m; t++) {
+    size_t r = r0 + t;
+    int j = (int)(r % g->ow), i = (int)((r / g->ow) % g->oh), n = (int)(r / ((size_t)g->ow * g->oh));
+    const float *row = cols + (size_t)t * K;
+    for (int a = 0; a < g->kh; a++) {
+      int y = i * g->sh + a * g->dh - g->pt;
+      if (y < 0 || y >= g->H) continue;
+      for (int b = 0; b < g->kw; b++) {
+        int xx = j * g->sw + b * g->dw - g->pl;
+        if (xx < 0 || xx >= g->W) continue;
+        const float *src = row + ((size_t)a * g->kw + b) * g->Ci;
+        float *dst = dx + (((size_t)n * g->H + y) * g->W + xx) * g->Ci;
+        for (int c = 0; c < g->Ci; c++) dst[c] += src[c];
+      }
+    }
+  }
+}
+
+/* 0: forward y = cols·w; 1: dw = colsᵀ·dy; 2: dx = col2im(dy·wᵀ). */
+static int conv_general(int mode, const Geo *g, const float *x, const float *w, float *y) {
+  size_t K = (size_t)g->kh * g->kw * g->Ci, R = (size_t)g->N * g->oh * g->ow;
+  float *cols = scratch(&scratchA, (size_t)COL_TILE * K);
+  if (!cols) return 0;
+  if (mode == 1) memset(y, 0, K * g->Co * sizeof(float));
+  if (mode == 2) memset(y, 0, (size_t)g->N * g->H * g->W * g->Ci * sizeof(float));
+  for (size_t r = 0; r < R; r += COL_TILE) {
+    int m = (int)(R - r < COL_TILE ? R - r : COL_TILE);
+    if (mode == 0) {
+      im2col_rows(x, g, r, m, cols);
+      sgemm('N', m, g->Co, (int)K, cols, (int)K, w, g->Co, 0.0f, y + r * g->Co, g->Co);
+    } else if (mode == 1) {
+      /* here x is the layer input and w is dy */
+      im2col_rows(x, g, r, m, cols);
+      sgemm('T', (int)K, g->Co, m, cols, (int)K, w + r * g->Co, g->Co, 1.0f, y, g->Co);
+    } else {
+      /* here x is dy [R, Co] and w the filter [K, Co]: cols = dy·wᵀ */
+      dnnl_sgemm('N', 'T', m, (int)K, g->Co, 1.0f, x + r * g->Co, g->Co, w, g->Co, 0.0f, cols, (int)K);
+      col2im_rows(cols, g, r, m, y);
+    }
+  }
+  return 1;
+}
+
+/* ---- Node-API glue ---------------------------------------------------------------------------------- */
+
+static napi_value throw_error(napi_env env, const char *msg) {
+  napi_throw_error(env, NULL, msg);
+  return NULL;
+}
+
+static int get_floats(napi_env env, napi_value v, float **p, size_t *len) {
+  napi_typedarray_type type;
+  void *data;
+  napi_value buf;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &type, len, &data, &buf, &off) != napi_ok || type != napi_float32_array) return 0;
+  *p = (float *)data;
+  return 1;
+}
+
+static int get_ints(napi_env env, napi_value *args, int from, int count, int *out) {
+  for (int k = 0; k < count; k++)
+    if (napi_get_value_int32(env, args[from + k], &out[k]) != napi_ok) return 0;
+  return 1;
+}
+
+#define ARGS(n)                                                                       \
+  size_t argc = n;                                                                    \
+  napi_value args[n];                                                                 \
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != n)   \
+    return throw_error(env, "wrong number of arguments");
+
+/* conv(x, w, y, N, H, W, Ci, kh, kw, Co, pt, pl, oh, ow) */
+static napi_value js_conv(napi_env env, napi_callback_info info) {
+  ARGS(14);
+  float *x, *w, *y;
+  size_t lx, lw, ly;
+  int d[11];
+  if (!get_floats(env, args[0], &x, &lx) || !get_floats(env, args[1], &w, &lw) || !get_floats(env, args[2], &y, &ly))
+    return throw_error(env, "conv: x, w and y must be Float32Arrays");
+  if (!get_ints(env, args, 3, 11, d)) return throw_error(env, "conv: sizes must be integers");
+  int N = d[0], H = d[1], W = d[2], Ci = d[3], kh = d[4], kw = d[5], Co = d[6], pt = d[7], pl = d[8], oh = d[9], ow = d[10];
+  if (lx != (size_t)N * H * W * Ci || lw != (size_t)kh * kw * Ci * Co || ly != (size_t)N * oh * ow * Co)
+    return throw_error(env, "conv: array lengths do not match the sizes");
+  if (!conv_s1(x, N, H, W, Ci, w, kh, kw, Co, pt, pl, oh, ow, y)) return throw_error(env, "conv: out of memory");
+  return NULL;
+}
+
+/* filterGrad(x, dy, dw, N, H, W, Ci, oh, ow, Co, kh, kw, pt, pl) */
+static napi_value js_filter_grad(napi_env env, napi_callback_info info) {
+  ARGS(14);
+  float *x, *dy, *dw;
+  size_t lx, ldy, ldw;
+  int d[11];
+  if (!get_floats(env, args[0], &x, &lx) || !get_floats(env, args[1], &dy, &ldy) || !get_floats(env, args[2], &dw, &ldw))
+    return throw_error(env, "filterGrad: x, dy and dw must be Float32Arrays");
+  if (!get_ints(env, args, 3, 11, d)) return throw_error(env, "filterGrad: sizes must be integers");
+  int N = d[0], H = d[1], W = d[2], Ci = d[3], oh = d[4], ow = d[5], Co = d[6], kh = d[7], kw = d[8], pt = d[9], pl = d[10];
+  if (lx != (size_t)N * H * W * Ci || ldy != (size_t)N * oh * ow * Co || ldw != (size_t)kh * kw * Ci * Co)
+    return throw_error(env, "filterGrad: array lengths do not match the sizes");
+  if (!conv_filter_grad(x, N, H, W, Ci, dy, oh, ow, Co, kh, kw, pt, pl, dw)) return throw_error(env, "filterGrad: out of memory");
+  return NULL;
+}
+
+/* inputGrad(dy, w, dx, N, oh, ow, Co, kh, kw, Ci, pt, pl, H, W) */
+static napi_value js_input_grad(napi_env env, napi_callback_info info) {
+  ARGS(14);
+  float *dy, *w, *dx;
+  size_t ldy, lw, ldx;
+  int d[11];
+  if (!get_floats(env, args[0], &dy, &ldy) || !get_floats(env, args[1], &w, &lw) || !get_floats(env, args[2], &dx, &ldx))
+    return throw_error(env, "inputGrad: dy, w and dx must be Float32Arrays");
+  if (!get_ints(env, args, 3, 11, d)) return throw_error(env, "inputGrad: sizes must be integers");
+  int N = d[0], oh = d[1], ow = d[2], Co = d[3], kh = d[4], kw = d[5], Ci = d[6], pt = d[7], pl = d[8], H = d[9], W = d[10];
+  if (ldy != (size_t)N * oh * ow * Co || lw != (size_t)kh * kw * Ci * Co || ldx != (size_t)N * H * W * Ci)
+    return throw_error(env, "inputGrad: array lengths do not match the sizes");
+  if (!conv_input_grad(dy, N, oh, ow, Co, w, kh, kw, Ci, pt, pl, H, W, dx)) return throw_error(env, "inputGrad: out of memory");
+  return NULL;
+}
+
+/* biasAct(y, bias | null, Co, relu): y[..., c] += bias[c], then max(0, ·) when relu ≠ 0 (FusedConv2D). */
+static napi_value js_bias_act(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  float *y, *bias = NULL;
+  size_t ly, lb = 0;
+  int co, relu;
+  napi_valuetype t;
+  if (!get_floats(env, args[0], &y, &ly)) return throw_error(env, "biasAct: y must be a Float32Array");
+  napi_typeof(env, args[1], &t);
+  if (t != napi_null && !get_floats(env, args[1], &bias, &lb)) return throw_error(env, "biasAct: bias must be a Float32Array or null");
+  if (napi_get_value_int32(env, args[2], &co) != napi_ok || napi_get_value_int32(env, args[3], &relu) != napi_ok || co < 1 || ly % co != 0 || (bias && lb != (size_t)co))
+    return throw_error(env, "biasAct: sizes do not match");
+  for (size_t k = 0; k < ly; k += co) {
+    float *row = y + k;
+    if (bias) for (int c = 0; c < co; c++) row[c] += bias[c];
+    if (relu) for (int c = 0; c < co; c++) row[c] = row[c] > 0.0f ? row[c] : 0.0f;
+  }
+  return NULL;
+}
+
+/* convGeneral(mode, a, b, out, N, H, W, Ci, kh, kw, Co, sh, sw, dh, dw, pt, pl, oh, ow): see conv_general. */
+static napi_value js_conv_general(napi_env env, napi_callback_info info) {
+  ARGS(19);
+  int mode, d[15];
+  float *a, *b, *out;
+  size_t la, lb, lo;
+  if (napi_get_value_int32(env, args[0], &mode) != napi_ok || mode < 0 || mode > 2) return throw_error(env, "convGeneral: mode must be 0, 1 or 2");
+  if (!get_floats(env, args[1], &a, &la) || !get_floats(env, args[2], &b, &lb) || !get_floats(env, args[3], &out, &lo))
+    return throw_error(env, "convGeneral: arrays must be Float32Arrays");
+  if (!get_ints(env, args, 4, 15, d)) return throw_error(env, "convGeneral: sizes must be integers");
+  Geo g = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+  size_t nx = (size_t)g.N * g.H * g.W * g.Ci, nw = (size_t)g.kh * g.kw * g.Ci * g.Co, ny = (size_t)g.N * g.oh * g.ow * g.Co;
+  size_t want[3][3] = {{nx, nw, ny}, {nx, ny, nw}, {ny, nw, nx}};
+  if (la != want[mode][0] || lb != want[mode][1] || lo != want[mode][2]) return throw_error(env, "convGeneral: array lengths do not match the sizes");
+  if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1) return throw_error(env, "convGeneral: strides and dilations must be ≥ 1");
+  if (!conv_general(mode, &g, a, b, out)) return throw_error(env, "convGeneral: out of memory");
+  return NULL;
+}
+
+/* sumRows(x, cols, out): out[c] = Σ_rows x[row, c] (a bias gradient: every axis but the last). */
+static napi_value js_sum_rows(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  float *x, *out;
+  size_t lx, lo;
+  int cols;
+  if (!get_floats(env, args[0], &x, &lx) || !get_floats(env, args[2], &out, &lo)) return throw_error(env, "sumRows: x and out must be Float32Arrays");
+  if (napi_get_value_int32(env, args[1], &cols) != napi_ok || cols < 1 || lx % cols != 0 || lo != (size_t)cols) return throw_error(env, "sumRows: sizes do not match");
+  /* Accumulate in double blocks of rows: float sums over 60k rows would lose digits. */
+  double *acc = (double *)calloc(cols, sizeof(double));
+  float *part = (float *)calloc(cols, sizeof(float));
+  if (!acc || !part) { free(acc); free(part); return throw_error(env, "sumRows: out of memory"); }
+  size_t rows = lx / cols;
+  for (size_t r = 0; r < rows; r += 256) {
+    size_t end = rows - r < 256 ? rows : r + 256;
+    memset(part, 0, cols * sizeof(float));
+    for (size_t q = r; q < end; q++) {
+      const float *row = x + q * cols;
+      for (int c = 0; c < cols; c++) part[c] += row[c];
+    }
+    for (int c = 0; c < cols; c++) acc[c] += part[c];
+  }
+  for (int c = 0; c < cols; c++) out[c] = (float)acc[c];
+  free(acc); free(part);
+  return NULL;
+}
+
+static napi_value js_set_threads(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int n;
+  if (napi_get_value_int32(env, args[0], &n) != napi_ok || n < 1) return throw_error(env, "setThreads: need an integer ≥ 1");
+  omp_set_num_threads(n);
+  return NULL;
+}
+
+static napi_value js_info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value obj, v;
+  napi_create_object(env, &obj);
+  const dnnl_version_t *ver = dnnl_version();
+  char name[64];
+  snprintf(name, sizeof name, "oneDNN %d.%d.%d", ver->major, ver->minor, ver->patch);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "library", v);
+  napi_create_int32(env, omp_get_max_threads(), &v);
+  napi_set_named_property(env, obj, "threads", v);
+  return obj;
+}
+
+/* Release the scratch buffers (tests and long-lived notebooks). */
+static napi_value js_release(napi_env env, napi_callback_info info) {
+  (void)env; (void)info;
+  free(scratchA.p); free(scratchB.p);
+  scratchA.p = scratchB.p = NULL;
+  scratchA.n = scratchB.n = 0;
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"conv", NULL, js_conv, NULL, NULL, NULL, napi_default, NULL},
+    {"filterGrad", NULL, js_filter_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"inputGrad", NULL, js_input_grad, NULL, NULL, NULL, napi_default, NULL},
+    {"convGeneral", NULL, js_conv_general, NULL, NULL, NULL, napi_default, NULL},
+    {"sumRows", NULL, js_sum_rows, NULL, NULL, NULL, napi_default, NULL},
+    {"biasAct", NULL, js_bias_act, NULL, NULL, NULL, napi_default, NULL},
+    {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
+    {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
+    {"release", NULL, js_release, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,53 @@
+/**
+ * The backend variants `simgan bench` compares: ONE table. Each row is run as its own worker process with
+ * `env` added to the parent's environment; everything else in the benchmark only iterates this table, so
+ * a new variant (another backend, a thread count, a flag) is one more row here.
+ */
+import { probeNativePackages } from '../backend';
+import { loadNativeConv } from '../kernels/native-conv';
+
+export interface BenchVariant {
+  /** The name `--variants` takes and the report shows. */
+  label: string;
+  /** Added to the worker's environment (e.g. `SIMGAN_BACKEND`, read by `selectBackend`). */
+  env: Record<string, string>;
+  /** `true` when it can run here; otherwise the reason, with the fix (`false`: "not available"). */
+  available(): boolean | string;
+  /**
+   * Run by default only on these presets; the others are listed as skipped with `reason`. Naming the
+   * variant in `--variants` and the preset in `--presets` forces the run.
+   */
+  defaultPresets?: { only: readonly string[]; reason: string };
+}
+
+export const BENCH_VARIANTS: readonly BenchVariant[] = [
+  // wasm alone: XNNPACK's convolutions and the composite gradient kernels (what runs without the addon).
+  { label: 'wasm', env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'off' }, available: () => true },
+  // wasm with the native oneDNN convolutions (src/kernels/native-conv.ts): the default when the addon is built.
+  {
+    label: 'wasm+native',
+    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on' },
+    available: () => (loadNativeConv().addon ? true : `native convolutions ${loadNativeConv().reason}`),
+  },
+  {
+    label: 'cpu',
+    env: { SIMGAN_BACKEND: 'cpu' },
+    available: () => true,
+    // tfjs's pure-JS reference kernels, whose convolution gradients are plain loops: measured here, a
+    // cpu-digits refiner step took 159 s (wasm: well under 1 s), so a default cpu-digits run (7 steps of each kind)
+    // would take over 20 minutes, and the eye networks longer. toy (4 s per refiner step) shows the gap.
+    defaultPresets: { only: ['toy'], reason: 'pure-JS cpu backend: minutes per step' },
+  },
+  {
+    label: 'tensorflow',
+    env: { SIMGAN_BACKEND: 'tensorflow' },
+    available: () => probeNativePackages().some((p) => p.installed) || 'not installed: npm install @tensorflow/tfjs-node (see README)',
+  },
+];
+
+/** A variant's `available()` as a reason string, or undefined when it can run. */
+export function unavailableReason(v: BenchVariant): string | undefined {
+  const a = v.available();
+  if (a === true) return undefined;
+  return typeof a === 'string' && a !== '' ? a : 'not available';
+}

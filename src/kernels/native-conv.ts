@@ -1,0 +1,288 @@
+/**
+ * Optional native convolution kernels for the wasm backend: a small Node-API addon (`native/conv.c`) that runs
+ * stride-1 convolutions and both of their gradients through oneDNN's sgemm on tensors that stay in
+ * the wasm heap.
+ *
+ * Why: the wasm backend's convolutions (XNNPACK) are limited to 128-bit wasm SIMD; on a CPU with AVX2/AVX-512
+ * they reach about a third of what the same core does natively (see README, "Performance"). Training time is
+ * almost all stride-1 3×3 convolutions in the refiner, so those are what the addon takes over.
+ *
+ * The addon is built by `npm run build:native` (scripts/build-native.sh: gcc, Node's headers, libdnnl-dev;
+ * `scripts/setup.sh` installs them). When it is missing or `SIMGAN_NATIVE_CONV=off`, everything runs on the
+ * wasm kernels as before. Stride-1 convolutions with at least `minChannels` channels on both sides take the
+ * shifted-GEMM path; every other NHWC convolution (strides, dilations, one-channel images) takes im2col + GEMM.
+ * What the addon does not take (NCHW, activations other than linear/relu, sums over other axes) falls
+ * through to the kernels registered before.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { projectRoot } from '../paths';
+
+type TensorInfo = tf.TensorInfo;
+
+/** The functions `native/conv.c` exports (argument order as there). */
+export interface NativeConvAddon {
+  conv(x: Float32Array, w: Float32Array, y: Float32Array, n: number, h: number, wd: number, ci: number, kh: number, kw: number, co: number, pt: number, pl: number, oh: number, ow: number): void;
+  filterGrad(x: Float32Array, dy: Float32Array, dw: Float32Array, n: number, h: number, wd: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, pt: number, pl: number): void;
+  inputGrad(dy: Float32Array, w: Float32Array, dx: Float32Array, n: number, oh: number, ow: number, co: number, kh: number, kw: number, ci: number, pt: number, pl: number, h: number, wd: number): void;
+  convGeneral(mode: number, a: Float32Array, b: Float32Array, out: Float32Array, n: number, h: number, wd: number, ci: number, kh: number, kw: number, co: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): void;
+  biasAct(y: Float32Array, bias: Float32Array | null, co: number, relu: number): void;
+  sumRows(x: Float32Array, cols: number, out: Float32Array): void;
+  setThreads(n: number): void;
+  info(): { library: string; threads: number };
+  /** Free the addon's scratch buffers. */
+  release(): void;
+}
+
+/** Where `npm run build:native` puts the addon. */
+export const NATIVE_CONV_PATH = path.join(projectRoot, 'native', 'build', 'simgan_conv.node');
+
+export interface NativeConvLoad {
+  addon?: NativeConvAddon;
+  /** Why it is not available (absent when it is). */
+  reason?: string;
+}
+
+let loaded: NativeConvLoad | undefined;
+
+/** Load the addon once; never throws (a missing or broken build is a reason, not an error). */
+export function loadNativeConv(): NativeConvLoad {
+  if (loaded) return loaded;
+  if (!existsSync(NATIVE_CONV_PATH)) {
+    loaded = { reason: `not built (${path.relative(projectRoot, NATIVE_CONV_PATH)} missing): run npm run build:native` };
+  } else {
+    try {
+      loaded = { addon: require(NATIVE_CONV_PATH) as NativeConvAddon };
+    } catch (e) {
+      loaded = { reason: `failed to load ${NATIVE_CONV_PATH}: ${(e as Error).message.split('\n')[0]}; rebuild with npm run build:native` };
+    }
+  }
+  return loaded;
+}
+
+export interface NativeConvOptions {
+  /** Stride-1 convolutions with fewer input or output channels take the im2col path (a shifted GEMM with
+   *  K or N that small wastes the GEMM). Default 8. */
+  minChannels?: number;
+  /** oneDNN (OpenMP) threads. Default 1: sweeps run one job per core, and benchmarks compare per core. */
+  threads?: number;
+}
+
+/** What is active, for the backend line and the benchmark. */
+export interface NativeConvState {
+  /** e.g. "oneDNN 2.6.3". */
+  library: string;
+  threads: number;
+  minChannels: number;
+}
+
+type WasmBackend = tf.KernelBackend & {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+};
+
+interface KernelArgs {
+  inputs: Record<string, TensorInfo | undefined>;
+  backend: WasmBackend;
+  attrs: Record<string, unknown>;
+}
+
+const KERNELS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum] as const;
+type KernelName = (typeof KERNELS)[number];
+
+/** How many kernel calls took each path since the last reset (tests check that the addon really ran). */
+export const nativeConvCounts = { shifted: 0, general: 0, sum: 0, fallback: 0 };
+
+export function resetNativeConvCounts(): void {
+  nativeConvCounts.shifted = nativeConvCounts.general = nativeConvCounts.sum = nativeConvCounts.fallback = 0;
+}
+
+/** The configs replaced by `enableNativeConv`, restored by `disableNativeConv`. */
+let previous: Map<KernelName, tf.KernelConfig> | undefined;
+let state: NativeConvState | undefined;
+
+/** Kernels with more offsets (e.g. 7×7 = 49 is allowed) leave the shifted-GEMM path. */
+const MAX_KERNEL_OFFSETS = 64;
+/** Longest im2col row (kh·kw·Ci) the general path takes: its 1024-row tile is then at most 64 MiB. */
+const MAX_COLUMN_LENGTH = 16384;
+
+interface Geometry {
+  n: number; h: number; w: number; ci: number; co: number; kh: number; kw: number;
+  sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; oh: number; ow: number;
+}
+
+/**
+ * How the addon runs a convolution: `shifted` (stride 1, dilation 1, enough channels: one GEMM per kernel
+ * offset, no copies of the input), `general` (anything else: im2col in row tiles, one GEMM per tile), or
+ * undefined (NCHW, or an im2col row too long) for the previously registered kernel.
+ */
+function plan(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Record<string, unknown>,
+  minChannels: number,
+): { path: 'shifted' | 'general'; g: Geometry } | undefined {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC' && attrs.dataFormat !== 'channelsLast') return undefined;
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number] | number,
+    (attrs.dilations as [number, number] | number | undefined) ?? 1,
+    attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  if (info.padInfo.top < 0 || info.padInfo.left < 0) return undefined;
+  const g: Geometry = {
+    n: info.batchSize, h: info.inHeight, w: info.inWidth, ci: info.inChannels, co: info.outChannels,
+    kh: info.filterHeight, kw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth,
+    dh: info.dilationHeight, dw: info.dilationWidth, pt: info.padInfo.top, pl: info.padInfo.left, oh: info.outHeight, ow: info.outWidth,
+  };
+  const unit = g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
+  if (unit && g.ci >= minChannels && g.co >= minChannels && g.kh * g.kw <= MAX_KERNEL_OFFSETS) return count({ path: 'shifted', g });
+  if (g.kh * g.kw * g.ci <= MAX_COLUMN_LENGTH) return count({ path: 'general', g });
+  return undefined;
+}
+
+function count<T extends { path: 'shifted' | 'general' }>(p: T): T {
+  nativeConvCounts[p.path]++;
+  return p;
+}
+
+/** The addon's general-path modes (native/conv.c, conv_general). */
+const FORWARD = 0, FILTER_GRAD = 1, INPUT_GRAD = 2;
+
+function general(addon: NativeConvAddon, mode: number, g: Geometry, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  addon.convGeneral(mode, a, b, out, g.n, g.h, g.w, g.ci, g.kh, g.kw, g.co, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow);
+}
+
+type Fallback = (name: KernelName, args: KernelArgs) => TensorInfo;
+
+function kernelFuncs(addon: NativeConvAddon, minChannels: number, fallback: Fallback): Record<KernelName, (a: KernelArgs) => TensorInfo> {
+  /** y = conv(x, filter) into a new output tensor, or undefined when this convolution is not ours. */
+  const forward = (args: KernelArgs, x: TensorInfo, filter: TensorInfo): { out: TensorInfo; y: Float32Array; g: Geometry } | undefined => {
+    const p = plan(x.shape, filter.shape, args.attrs, minChannels);
+    if (!p || x.dtype !== 'float32') return undefined;
+    const { g } = p;
+    const b = args.backend;
+    const out = b.makeOutput([g.n, g.oh, g.ow, g.co], 'float32');
+    // Views are taken after makeOutput: an allocation may grow (and so replace) the wasm memory buffer.
+    const y = b.typedArrayFromHeap(out);
+    if (p.path === 'shifted') addon.conv(b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), y, g.n, g.h, g.w, g.ci, g.kh, g.kw, g.co, g.pt, g.pl, g.oh, g.ow);
+    else general(addon, FORWARD, g, b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), y);
+    return { out, y, g };
+  };
+
+  const conv2D = (args: KernelArgs): TensorInfo => {
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    return forward(args, x, filter)?.out ?? fallback(tf.Conv2D, args);
+  };
+
+  const fusedConv2D = (args: KernelArgs): TensorInfo => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
+    const activation = (args.attrs.activation as string | undefined) ?? 'linear';
+    const co = filter!.shape[3];
+    const simpleBias = bias == null || (bias.shape.length === 1 && bias.shape[0] === co);
+    if (preluActivationWeights != null || !simpleBias || (activation !== 'linear' && activation !== 'relu')) return fallback(tf.FusedConv2D, args);
+    const done = forward(args, x!, filter!);
+    if (!done) return fallback(tf.FusedConv2D, args);
+    if (bias != null || activation === 'relu') {
+      addon.biasAct(args.backend.typedArrayFromHeap(done.out), bias ? args.backend.typedArrayFromHeap(bias) : null, co, activation === 'relu' ? 1 : 0);
+    }
+    return done.out;
+  };
+
+  const backpropFilter = (args: KernelArgs): TensorInfo => {
+    const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+    const filterShape = args.attrs.filterShape as number[];
+    const p = plan(x.shape, filterShape, args.attrs, minChannels);
+    if (!p) return fallback(tf.Conv2DBackpropFilter, args);
+    const { g } = p;
+    const b = args.backend;
+    const out = b.makeOutput(filterShape, 'float32');
+    const [xs, dys, dw] = [b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), b.typedArrayFromHeap(out)];
+    if (p.path === 'shifted') addon.filterGrad(xs, dys, dw, g.n, g.h, g.w, g.ci, g.oh, g.ow, g.co, g.kh, g.kw, g.pt, g.pl);
+    else general(addon, FILTER_GRAD, g, xs, dys, dw);
+    return out;
+  };
+
+  const backpropInput = (args: KernelArgs): TensorInfo => {
+    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+    const inputShape = args.attrs.inputShape as number[];
+    const p = plan(inputShape, filter.shape, args.attrs, minChannels);
+    if (!p) return fallback(tf.Conv2DBackpropInput, args);
+    const { g } = p;
+    const b = args.backend;
+    const out = b.makeOutput(inputShape, 'float32');
+    const [dys, ws, dx] = [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter), b.typedArrayFromHeap(out)];
+    if (p.path === 'shifted') addon.inputGrad(dys, ws, dx, g.n, g.oh, g.ow, g.co, g.kh, g.kw, g.ci, g.pt, g.pl, g.h, g.w);
+    else general(addon, INPUT_GRAD, g, dys, ws, dx);
+    return out;
+  };
+
+  /** A bias gradient (sum over every axis but the last) is one pass in C; any other Sum stays on wasm. */
+  const sum = (args: KernelArgs): TensorInfo => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((p, q) => p - q);
+    const allButLast = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
+    if (x.dtype !== 'float32' || !allButLast) return fallback(tf.Sum, args);
+    const c = x.shape[rank - 1];
+    const shape = args.attrs.keepDims ? [...Array(rank - 1).fill(1), c] : [c];
+    const out = args.backend.makeOutput(shape, 'float32');
+    addon.sumRows(args.backend.typedArrayFromHeap(x), c, args.backend.typedArrayFromHeap(out));
+    nativeConvCounts.sum++;
+    return out;
+  };
+
+  return { [tf.Conv2D]: conv2D, [tf.FusedConv2D]: fusedConv2D, [tf.Conv2DBackpropFilter]: backpropFilter, [tf.Conv2DBackpropInput]: backpropInput, [tf.Sum]: sum } as Record<KernelName, (a: KernelArgs) => TensorInfo>;
+}
+
+/**
+ * Route the wasm backend's eligible convolutions through the addon. Call after the wasm gradient kernels are
+ * registered (they become the fallbacks). Returns undefined, with the reason, when the addon is unavailable.
+ */
+export function enableNativeConv(options: NativeConvOptions = {}): { state?: NativeConvState; reason?: string } {
+  const { addon, reason } = loadNativeConv();
+  if (!addon) return { reason };
+  const minChannels = options.minChannels ?? 8;
+  const threads = options.threads ?? 1;
+  if (!(Number.isInteger(minChannels) && minChannels >= 1)) throw new Error(`enableNativeConv: minChannels must be an integer ≥ 1, got ${minChannels}`);
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new Error(`enableNativeConv: threads must be an integer ≥ 1, got ${threads}`);
+  if (previous) disableNativeConv();
+  const saved = new Map<KernelName, tf.KernelConfig>();
+  for (const name of KERNELS) {
+    const config = tf.getKernel(name, 'wasm');
+    if (!config) throw new Error(`enableNativeConv: wasm kernel ${name} is not registered (register the wasm gradient kernels first)`);
+    saved.set(name, config);
+  }
+  const fallback = (name: KernelName, args: KernelArgs) => (nativeConvCounts.fallback++, saved.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo);
+  const funcs = kernelFuncs(addon, minChannels, fallback);
+  for (const name of KERNELS) {
+    const old = saved.get(name)!;
+    tf.unregisterKernel(name, 'wasm');
+    // Keep the original setupFunc: the fallback needs it when the backend initialises after this call.
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: old.setupFunc, kernelFunc: funcs[name] as unknown as tf.KernelFunc });
+  }
+  previous = saved;
+  addon.setThreads(threads);
+  const info = addon.info();
+  state = { library: info.library, threads: info.threads, minChannels };
+  return { state };
+}
+
+/** Put back the kernels `enableNativeConv` replaced (no-op when it is not enabled). */
+export function disableNativeConv(): void {
+  if (!previous) return;
+  for (const [name, config] of previous) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(config);
+  }
+  previous = undefined;
+  state = undefined;
+}
+
+/** The active native convolution settings, or undefined when the wasm kernels run alone. */
+export function nativeConvState(): NativeConvState | undefined {
+  return state;
+}

@@ -1,0 +1,158 @@
+/**
+ * The native (oneDNN) convolution kernels against the pure-JS cpu backend, an independent implementation:
+ * forward, fused bias+relu, both gradients and the bias-gradient sum, on both of the addon's paths.
+ * The addon is built by `npm run build:native` (scripts/setup.sh runs it); without it these tests fail and
+ * say so, rather than pass on the wasm kernels.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { selectBackend, tf } from '../src/backend';
+import { disableNativeConv, enableNativeConv, loadNativeConv, nativeConvCounts, nativeConvState, resetNativeConvCounts } from '../src/kernels/native-conv';
+import { Rng } from '../src/util/random';
+import { maxRelError, randomArray } from './helpers';
+
+interface Case {
+  name: string;
+  n: number; h: number; w: number; ci: number; co: number; kh: number; kw: number;
+  strides: [number, number];
+  dilations?: [number, number];
+  pad: 'same' | 'valid' | number;
+  /** Which addon path the case must take. */
+  path: 'shifted' | 'general';
+  /** tfjs has no gradient for dilated convolutions: check the forward kernels only. */
+  forwardOnly?: boolean;
+}
+
+const CASES: Case[] = [
+  { name: 'refiner 3×3 same', n: 2, h: 9, w: 13, ci: 16, co: 12, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'shifted' },
+  { name: '1×1', n: 3, h: 5, w: 7, ci: 8, co: 9, kh: 1, kw: 1, strides: [1, 1], pad: 'same', path: 'shifted' },
+  { name: '5×3 valid', n: 2, h: 11, w: 8, ci: 10, co: 8, kh: 5, kw: 3, strides: [1, 1], pad: 'valid', path: 'shifted' },
+  { name: '7×7 same, even sizes', n: 1, h: 12, w: 10, ci: 8, co: 16, kh: 7, kw: 7, strides: [1, 1], pad: 'same', path: 'shifted' },
+  { name: 'numeric pad 2', n: 2, h: 6, w: 9, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], pad: 2, path: 'shifted' },
+  // More rows than one tile of the addon (2,048 padded-grid rows; 1,024 im2col rows): tiles must accumulate.
+  { name: 'several row tiles', n: 4, h: 24, w: 30, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'shifted' },
+  { name: 'several im2col tiles, stride 2', n: 4, h: 40, w: 60, ci: 3, co: 8, kh: 3, kw: 3, strides: [2, 2], pad: 'same', path: 'general' },
+  { name: 'one input channel', n: 2, h: 10, w: 12, ci: 1, co: 16, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'general' },
+  { name: 'one output channel 1×1', n: 2, h: 7, w: 6, ci: 16, co: 1, kh: 1, kw: 1, strides: [1, 1], pad: 'same', path: 'general' },
+  { name: 'stride 2 same (eye D)', n: 3, h: 35, w: 55, ci: 1, co: 12, kh: 3, kw: 3, strides: [2, 2], pad: 'same', path: 'general' },
+  { name: 'stride 2 same, many channels', n: 2, h: 18, w: 28, ci: 24, co: 16, kh: 3, kw: 3, strides: [2, 2], pad: 'same', path: 'general' },
+  { name: 'stride 4 valid 7×7 (hand D)', n: 2, h: 30, w: 27, ci: 1, co: 8, kh: 7, kw: 7, strides: [4, 4], pad: 'valid', path: 'general' },
+  { name: 'asymmetric stride 2×1, 3×5', n: 2, h: 13, w: 9, ci: 3, co: 5, kh: 3, kw: 5, strides: [2, 1], pad: 'same', path: 'general' },
+  { name: 'dilation 2', n: 2, h: 12, w: 11, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], dilations: [2, 2], pad: 'same', path: 'general', forwardOnly: true },
+];
+
+const TOL = 1e-5;
+
+interface Outputs { y: Float32Array; fused: Float32Array; dx?: Float32Array; dw?: Float32Array; db?: Float32Array }
+
+/** Forward, fused conv+bias+relu, and the gradients of Σ relu(conv(x, w) + b) ⊙ r, on one backend. */
+async function run(c: Case, seed: number): Promise<Outputs> {
+  const rng = new Rng(seed);
+  const x = tf.tensor4d(randomArray(rng, c.n * c.h * c.w * c.ci), [c.n, c.h, c.w, c.ci]);
+  const w = tf.tensor4d(randomArray(rng, c.kh * c.kw * c.ci * c.co), [c.kh, c.kw, c.ci, c.co]);
+  const b = tf.tensor1d(randomArray(rng, c.co));
+  const y = tf.conv2d(x, w, c.strides, c.pad, 'NHWC', c.dilations ?? 1);
+  const r = tf.tensor(randomArray(rng, y.size), y.shape);
+  const fused = tf.fused.conv2d({ x, filter: w, strides: c.strides, pad: c.pad, dilations: c.dilations ?? 1, bias: b, activation: 'relu' });
+  if (c.forwardOnly) {
+    const out = { y: (await y.data()) as Float32Array, fused: (await fused.data()) as Float32Array };
+    tf.dispose([x, w, b, y, r, fused]);
+    return out;
+  }
+  // Under a gradient tape tfjs un-fuses relu, so this exercises Conv2D, both backprops and the bias Sum.
+  const g = tf.grads((xa, wa, ba) =>
+    tf.fused.conv2d({ x: xa as tf.Tensor4D, filter: wa as tf.Tensor4D, strides: c.strides, pad: c.pad, dilations: c.dilations ?? 1, bias: ba, activation: 'relu' }).mul(r).sum());
+  const [dx, dw, db] = g([x, w, b]);
+  const out = {
+    y: (await y.data()) as Float32Array, fused: (await fused.data()) as Float32Array,
+    dx: (await dx.data()) as Float32Array, dw: (await dw.data()) as Float32Array, db: (await db.data()) as Float32Array,
+  };
+  tf.dispose([x, w, b, y, r, fused, dx, dw, db]);
+  return out;
+}
+
+test('the native addon is built and loads (npm run build:native)', () => {
+  const { addon, reason } = loadNativeConv();
+  assert.ok(addon, `native convolution addon unavailable: ${reason}`);
+  assert.match(addon.info().library, /^oneDNN \d+\.\d+/);
+});
+
+test('selecting wasm turns the native kernels on, reported in the backend info', async () => {
+  const info = await selectBackend('wasm', { log: false });
+  assert.ok(info.nativeConv && !('off' in info.nativeConv), `native conv not active: ${JSON.stringify(info.nativeConv)}`);
+  assert.equal(nativeConvState()?.threads, 1);
+});
+
+for (const [k, c] of CASES.entries()) {
+  test(`native ${c.path} path matches the cpu backend: ${c.name}`, async () => {
+    await selectBackend('cpu', { log: false });
+    const want = await run(c, 100 + k);
+    await selectBackend('wasm', { log: false });
+    enableNativeConv();
+    resetNativeConvCounts();
+    const got = await run(c, 100 + k);
+    // conv2d, fused conv2d, the taped conv2d, its filter and input gradients: all on the expected path.
+    assert.equal(nativeConvCounts[c.path], c.forwardOnly ? 2 : 5, `${c.path} calls: ${JSON.stringify(nativeConvCounts)}`);
+    if (!c.forwardOnly) assert.ok(nativeConvCounts.sum >= 1, `bias gradient did not use the native sum: ${JSON.stringify(nativeConvCounts)}`);
+    for (const key of c.forwardOnly ? (['y', 'fused'] as const) : (['y', 'fused', 'dx', 'dw', 'db'] as const)) {
+      const err = maxRelError(got[key]!, want[key]!);
+      assert.ok(err < TOL, `${c.name}: ${key} relative error ${err.toExponential(2)} ≥ ${TOL}`);
+    }
+  });
+}
+
+test('a hand-computed 2×2 valid convolution with 8 channels (every weight 1)', async () => {
+  await selectBackend('wasm', { log: false });
+  enableNativeConv({ minChannels: 1 });
+  resetNativeConvCounts();
+  // x[i, j, c] = i·3 + j (same in every channel): each output sums a 2×2 window × 8 input channels.
+  const xs = new Float32Array(9 * 8).map((_, k) => Math.floor(k / 8));
+  const x = tf.tensor4d(xs, [1, 3, 3, 8]);
+  const w = tf.ones([2, 2, 8, 1]) as tf.Tensor4D;
+  const y = await tf.conv2d(x, w, 1, 'valid').data();
+  assert.deepEqual(Array.from(y), [8 * (0 + 1 + 3 + 4), 8 * (1 + 2 + 4 + 5), 8 * (3 + 4 + 6 + 7), 8 * (4 + 5 + 7 + 8)]);
+  assert.equal(nativeConvCounts.shifted, 1);
+  tf.dispose([x, w]);
+  enableNativeConv();
+});
+
+test('native kernels free what they allocate (tensors and wasm buffers stay flat)', async () => {
+  await selectBackend('wasm', { log: false });
+  enableNativeConv();
+  const c = CASES[0];
+  const once = () => run(c, 7);
+  await once();
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const tensors = tf.memory().numTensors, ids = backend.numDataIds();
+  for (let i = 0; i < 5; i++) await once();
+  assert.equal(tf.memory().numTensors, tensors);
+  assert.equal(backend.numDataIds(), ids);
+});
+
+test('disableNativeConv restores the wasm kernels, and they give the same numbers', async () => {
+  await selectBackend('wasm', { log: false });
+  enableNativeConv();
+  const c = CASES[8];
+  const native = await run(c, 3);
+  disableNativeConv();
+  assert.equal(nativeConvState(), undefined);
+  resetNativeConvCounts();
+  const wasmOnly = await run(c, 3);
+  assert.deepEqual(nativeConvCounts, { shifted: 0, general: 0, sum: 0, fallback: 0 });
+  for (const key of ['y', 'dx', 'dw'] as const) assert.ok(maxRelError(native[key]!, wasmOnly[key]!) < TOL, key);
+  enableNativeConv();
+});
+
+test('sums over other axes fall through to the wasm kernel', async () => {
+  await selectBackend('wasm', { log: false });
+  enableNativeConv();
+  resetNativeConvCounts();
+  const x = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]);
+  assert.deepEqual(Array.from(await x.sum(2).data()), [3, 7, 11, 15]);
+  assert.deepEqual(Array.from(await x.sum([0, 1]).data()), [16, 20]);
+  assert.deepEqual(Array.from(await x.sum([0, 1], true).data()), [16, 20]);
+  assert.deepEqual(x.sum([0, 1], true).shape, [1, 1, 2]);
+  assert.equal(nativeConvCounts.sum, 3);
+  assert.equal(nativeConvCounts.fallback, 1);
+  x.dispose();
+});
