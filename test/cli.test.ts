@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { projectRoot } from '../src/paths';
 
 const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
@@ -21,6 +22,16 @@ test('simgan doctor --json prints valid JSON naming the backend (wasm unless a n
   assert.equal(typeof report.wasm.simd, 'boolean');
   assert.ok(Array.isArray(report.datasets) && report.datasets.every((d: { name: string; present: boolean }) => typeof d.present === 'boolean'));
   assert.equal(typeof report.jupyter.found, 'boolean');
+  if (!native) assert.deepEqual(report.nativeConv, { active: true, library: report.nativeConv.library, threads: 1 }, 'run npm run build:native');
+});
+
+test('SIMGAN_NATIVE_CONV=off: doctor says so; a bad value is an error naming the variable', () => {
+  const off = simgan(['doctor', '--json'], { SIMGAN_NATIVE_CONV: 'off' });
+  assert.equal(off.status, 0, off.stderr);
+  assert.deepEqual(JSON.parse(off.stdout).nativeConv, { active: false, reason: 'SIMGAN_NATIVE_CONV=off' });
+  const bad = simgan(['train', '--preset', 'toy', '--steps', '1', '--out', path.join(os.tmpdir(), 'simgan-bad-native')], { SIMGAN_NATIVE_CONV: 'maybe' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /SIMGAN_NATIVE_CONV="maybe" is not a setting; use on or off/);
 });
 
 test('SIMGAN_BACKEND=cpu makes doctor report cpu', () => {

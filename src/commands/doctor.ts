@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { BackendInfo, probeNativePackages, NativeProbe, selectBackend, tf } from '../backend';
 import { datasetCatalog, DatasetStatus } from '../data/catalog';
+import { loadNativeConv, nativeConvState } from '../kernels/native-conv';
 import { jupyterDir } from '../paths';
 
 export interface JupyterStatus {
@@ -28,6 +29,8 @@ export interface DoctorReport {
   /** `threads` is null if wasm failed to start; `multithreadSupport` is tfjs's WASM_HAS_MULTITHREAD_SUPPORT flag. */
   wasm: { simd: boolean; threads: number | null; multithreadSupport: boolean };
   native: NativeProbe[];
+  /** The native oneDNN convolutions for wasm (`npm run build:native`): in use, or why not. */
+  nativeConv: { active: true; library: string; threads: number } | { active: false; reason: string };
   jupyter: JupyterStatus;
   datasets: DatasetStatus[];
   machine: { node: string; platform: string; cpus: number; memoryGiB: number };
@@ -88,6 +91,14 @@ async function wasmThreads(active: string): Promise<number | null> {
   }
 }
 
+function nativeConvStatus(): DoctorReport['nativeConv'] {
+  const state = nativeConvState();
+  if (state) return { active: true, library: state.library, threads: state.threads };
+  const { addon, reason } = loadNativeConv();
+  if (!addon) return { active: false, reason: reason ?? 'unavailable' };
+  return { active: false, reason: process.env.SIMGAN_NATIVE_CONV ? `SIMGAN_NATIVE_CONV=${process.env.SIMGAN_NATIVE_CONV}` : 'wasm is not the active backend' };
+}
+
 export async function doctorReport(): Promise<DoctorReport> {
   const backend = await selectBackend(undefined, { log: false });
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
@@ -97,6 +108,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     tfjs: { tfjs: tf.version.tfjs, core: tf.version_core, wasm: wasm.version_wasm },
     wasm: { simd, threads: await wasmThreads(backend.name), multithreadSupport },
     native: probeNativePackages(),
+    nativeConv: nativeConvStatus(),
     jupyter: jupyterStatus(),
     datasets: datasetCatalog(),
     machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
@@ -109,6 +121,7 @@ export function formatDoctor(r: DoctorReport): string {
     `backend        ${r.backend.name} (${r.backend.package}) — ${r.backend.reason}`,
     `tfjs           ${r.tfjs.tfjs} (core ${r.tfjs.core}, wasm ${r.tfjs.wasm})`,
     `wasm           simd ${yes(r.wasm.simd)}, threads ${r.wasm.threads}, multithread support ${yes(r.wasm.multithreadSupport)}`,
+    `native conv    ${r.nativeConv.active ? `${r.nativeConv.library}, ${r.nativeConv.threads} thread${r.nativeConv.threads === 1 ? '' : 's'} (wasm's convolutions run natively)` : `off — ${r.nativeConv.reason}`}`,
     ...r.native.map((n) => `native         ${n.package}: ${n.installed ? 'installed' : 'not installed'}${n.error ? ` (${n.error})` : ''}`),
     `jupyter        ${r.jupyter.found ? `${r.jupyter.executable} (notebook ${r.jupyter.versions?.notebook ?? '?'}, nbconvert ${r.jupyter.versions?.nbconvert ?? '?'})` : 'not found'}`,
     `tslab kernel   ${r.jupyter.tslabKernel ? r.jupyter.tslabKernel.resourceDir : 'not registered'}`,
