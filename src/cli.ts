@@ -9,6 +9,7 @@ import { dataBuild, dataInfo, dataShow, knownDatasets, parseSize } from './comma
 import { evalCommand } from './commands/eval';
 import { reproduceCommand } from './commands/reproduce';
 import { labCommand } from './commands/lab';
+import { turingCommand, TuringSetupError } from './commands/turing';
 import { parseGrid, runSweep } from './runs/sweep';
 import { describeCommand, trainCommand } from './commands/train';
 import { ConfigError, PRESETS } from './config';
@@ -44,6 +45,11 @@ commands:
                     counts, peak RSS and conv GFLOP/s for each backend variant (wasm, cpu, tensorflow)
                     × preset (default paper-eyes at batch 32, cpu-eyes, cpu-digits, toy), each in its own
                     process, against the PyTorch reference (../shared/bench/torch_reference.py)
+  turing RUN_DIR [--port N] [--count N] [--seed S]
+                    the visual Turing test (paper Sec. 4.1) on 127.0.0.1: N images (default 20, even),
+                    half real and half refined by the run's refiner, one at a time, "real or refined?";
+                    answers go to RUN_DIR/turing/answers.jsonl, a restart continues the test;
+                    --port 0 (default) picks a free port; prints the URL
   data info [--json]
                     the data sources: present or not, counts, sizes, licences, how to get them
   data build SOURCE [--count N] [--size WxH] [--seed S] --out DIR
@@ -222,6 +228,20 @@ export async function main(argv: string[]): Promise<number> {
     case 'lab': {
       const o = parseOptions(rest, { '--port': 'value' });
       return labCommand(wholeNumber(o.values, '--port', 1));
+    }
+    case 'turing': {
+      const o = parseOptions(rest, { '--port': 'value', '--count': 'value', '--seed': 'value' });
+      if (o.positional.length !== 1) throw new UsageError('turing needs one RUN_DIR (the --out folder of a simgan train run)');
+      const port = wholeNumber(o.values, '--port', 0);
+      if (port !== undefined && port > 65535) throw new UsageError(`--port ${port}: give a port from 0 to 65535 (0 picks a free one)`);
+      const count = wholeNumber(o.values, '--count', 2);
+      if (count !== undefined && count % 2 !== 0) throw new UsageError(`--count ${count}: give an even number (half the images are real, half refined)`);
+      try {
+        return await turingCommand(o.positional[0], { port, count, seed: wholeNumber(o.values, '--seed', 0) });
+      } catch (e) {
+        if (e instanceof TuringSetupError) throw new UsageError(e.message);
+        throw e;
+      }
     }
     case 'kernel-install': {
       if (rest.length) throw new UsageError(`kernel-install takes no arguments, got ${rest[0]}`);

@@ -73,3 +73,12 @@ export { benchPlan, assembleReport, formatReport, headline, DEFAULT_BENCH_PRESET
 export type { BenchReport, BenchRow, MeasuredRow, Headline, PlannedRun } from './bench/report';
 export { runTorchReference, defaultTorchScript } from './bench/torch';
 export type { TorchOutcome, TorchResult } from './bench/torch';
+export { turingStats, binomialTestTwoSided, binomialTestGreater, turingSummaryTableHtml, formatP, TURING_LABELS } from './turing/stats';
+export type { TuringAnswer, TuringLabel, TuringStats } from './turing/stats';
+export { turingPlan, buildTuringSession, runImageSource, turingScale, checkTuringCount, DEFAULT_TURING_COUNT, DEFAULT_TURING_SEED } from './turing/session';
+export type { TuringSlot, TuringImages, TuringImageSource, TuringItem, TuringSession, BuildSessionOptions } from './turing/session';
+export { turingPaths, appendAnswer, readAnswers, repairAnswersFile, readStoredSession, writeStoredSession, resolveSessionParams } from './turing/answers';
+export type { TuringPaths, SessionParams, StoredSession } from './turing/answers';
+export { startTuringServer, TURING_HOST, MAX_BODY_BYTES } from './turing/server';
+export type { TuringServer, TuringServerOptions } from './turing/server';
+export { turingSummaryHtml } from './commands/turing';

@@ -36,10 +36,10 @@ export interface TuringStats {
    */
   pTwoSided: number;
   /**
-   * One-sided exact test, P(X ≥ correct) under guessing: "are subjects better than chance?". This is the
-   * p the paper reports, we assume: its 517 correct of 1,000 gives exactly 0.148 one-sided (0.297
-   * two-sided), and its p = 0.148 matches no other common test as well (the normal approximation with
-   * continuity correction also gives 0.148; without it, 0.141). The paper does not say which test it used.
+   * One-sided exact test, P(X ≥ correct) under guessing: "are subjects better than chance?". We assume
+   * this is the p the paper reports; it does not name its test, but its 517 correct of 1,000 gives 0.1483
+   * one-sided and 0.297 two-sided, so only a one-sided reading fits its p = 0.148. (The one-sided normal
+   * approximation with continuity correction also rounds to 0.148, so it may have used that instead.)
    */
   pOneSided: number;
 }
@@ -75,6 +75,14 @@ function logPmfHalf(n: number): number[] {
 }
 
 /**
+ * Σ exp(part) / Σ exp(all): dividing by the computed total (1 in exact arithmetic) cancels the rounding
+ * of the log-factorials, so a p that is exactly 1 (every outcome counted) comes out as exactly 1.
+ */
+function fractionOfTotal(part: number[], all: number[]): number {
+  return Math.min(1, Math.exp(logSumExp(part) - logSumExp(all)));
+}
+
+/**
  * Two-sided exact binomial p-value of k successes in n trials against p = 0.5: Σ P(X = i) over every i
  * with P(X = i) ≤ P(X = k) (R's `binom.test` rule, with its relative tolerance so ties in exact
  * arithmetic are not lost to rounding). Computed in log space, so n of many thousands is fine; a p below
@@ -84,13 +92,14 @@ export function binomialTestTwoSided(k: number, n: number): number {
   checkCounts(k, n);
   const lp = logPmfHalf(n);
   const limit = lp[k] + Math.log1p(1e-7);
-  return Math.min(1, Math.exp(logSumExp(lp.filter((v) => v <= limit))));
+  return fractionOfTotal(lp.filter((v) => v <= limit), lp);
 }
 
 /** One-sided exact binomial p-value, P(X ≥ k) for X ~ Binomial(n, 1/2). */
 export function binomialTestGreater(k: number, n: number): number {
   checkCounts(k, n);
-  return Math.min(1, Math.exp(logSumExp(logPmfHalf(n).slice(k))));
+  const lp = logPmfHalf(n);
+  return fractionOfTotal(lp.slice(k), lp);
 }
 
 /** The confusion table, accuracy and both p-values of a list of answers. */
@@ -126,7 +135,7 @@ export function turingSummaryTableHtml(s: TuringStats): string {
     `<tr><th scope="row" ${head}>ground truth ${t}</th><td ${cell}>${s.confusion[t].real}</td><td ${cell}>${s.confusion[t].refined}</td></tr>`;
   return [
     '<div class="turing-summary">',
-    '<table id="confusion" style="border-collapse:collapse;margin:8px 0">',
+    '<table id="confusion" style="border-collapse:collapse">',
     `<thead><tr><th ${head}></th><th scope="col" ${head}>selected as real</th><th scope="col" ${head}>selected as refined</th></tr></thead>`,
     `<tbody>${row('real')}${row('refined')}</tbody>`,
     '</table>',
