@@ -36,7 +36,8 @@ commands:
                     downstream task accuracy, realism (C2ST) and label preservation over N seeds
                     (default 3) with 95% intervals; stored as RUN_DIR/eval.json
   sweep --preset P --grid key=v1,v2 [--grid …] [--seeds N] [--jobs N] [--set key=value …]
-        [--steps N] [--eval-seeds N] --out DIR
+        [--steps N] [--eval-seeds N] [--eval-epochs N] [--eval-synthetic-count N]
+        [--eval-c2st-per-side N] --out DIR
                     train and evaluate every grid point × seed in child processes; resumable;
                     writes DIR/summary.json and DIR/summary.csv
   bench [--presets a,b] [--variants a,b] [--steps N] [--warmup N] [--batch N] [--json] [--out FILE]
@@ -138,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     case 'sweep': {
-      const o = parseOptions(rest, { '--preset': 'value', '--grid': 'multi', '--seeds': 'value', '--jobs': 'value', '--set': 'multi', '--steps': 'value', '--eval-seeds': 'value', '--out': 'value' });
+      const o = parseOptions(rest, { '--preset': 'value', '--grid': 'multi', '--seeds': 'value', '--jobs': 'value', '--set': 'multi', '--steps': 'value', '--eval-seeds': 'value', '--eval-epochs': 'value', '--eval-synthetic-count': 'value', '--eval-c2st-per-side': 'value', '--out': 'value' });
       const presetName = o.values['--preset'];
       const out = o.values['--out'];
       if (!presetName || !out) throw new UsageError('sweep needs --preset P and --out DIR');
@@ -157,7 +158,12 @@ export async function main(argv: string[]): Promise<number> {
           grid,
           seeds: wholeNumber(o.values, '--seeds', 1) ?? 1,
           fixed: [...(o.multi['--set'] ?? []), ...(steps === undefined ? [] : [`schedule.steps=${steps}`])],
-          eval: { seeds: wholeNumber(o.values, '--eval-seeds', 1) ?? 1 },
+          eval: {
+            seeds: wholeNumber(o.values, '--eval-seeds', 1) ?? 1,
+            epochs: wholeNumber(o.values, '--eval-epochs', 1),
+            syntheticCount: wholeNumber(o.values, '--eval-synthetic-count', 1),
+            c2stPerSide: wholeNumber(o.values, '--eval-c2st-per-side', 1),
+          },
         },
         { out, jobs: wholeNumber(o.values, '--jobs', 1), signal: abort.signal },
       );
