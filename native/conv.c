@@ -27,9 +27,10 @@ static void sgemm(char ta, int m, int n, int k, const float *a, int lda, const f
   dnnl_sgemm(ta, 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
 }
 
-/* Grow-only scratch buffers: large calloc/free per call would page-fault the whole buffer every time. */
+/* Grow-only scratch buffers: large calloc/free per call would page-fault the whole buffer every time.
+ * Thread-local: Node worker threads that each load tfjs share this addon's globals. */
 typedef struct { float *p; size_t n; } Scratch;
-static Scratch scratchA, scratchB;
+static _Thread_local Scratch scratchA, scratchB;
 
 static float *scratch(Scratch *s, size_t n) {
   if (s->n < n) {

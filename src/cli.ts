@@ -11,6 +11,9 @@ import { reproduceCommand } from './commands/reproduce';
 import { labCommand } from './commands/lab';
 import { turingCommand, TuringSetupError } from './commands/turing';
 import { parseGrid, runSweep } from './runs/sweep';
+import { readMetrics, readRunConfig, runPaths } from './runs/run-dir';
+import { formatMemoryReport, memoryReport, memoryRows } from './bench/memory';
+import { existsSync } from 'node:fs';
 import { describeCommand, trainCommand } from './commands/train';
 import { ConfigError, PRESETS } from './config';
 import { installKernelSpec } from './notebooks/kernel';
@@ -43,9 +46,12 @@ commands:
   bench [--presets a,b] [--variants a,b] [--steps N] [--warmup N] [--batch N] [--json] [--out FILE]
         [--no-torch] [--torch-script PATH]
                     training-step speed: median ms per refiner and discriminator step, images/s, tensor
-                    counts, peak RSS and conv GFLOP/s for each backend variant (wasm, cpu, tensorflow)
+                    counts, peak RSS and conv GFLOP/s for each backend variant (wasm, wasm+native, cpu, tensorflow)
                     × preset (default paper-eyes at batch 32, cpu-eyes, cpu-digits, toy), each in its own
                     process, against the PyTorch reference (../shared/bench/torch_reference.py)
+  memory RUN_DIR [--json]
+                    memory over a training run (from its metrics.jsonl): numTensors after warm-up (the
+                    history buffer full) and RSS growth since then
   turing RUN_DIR [--port N] [--count N] [--seed S]
                     the visual Turing test (paper Sec. 4.1) on 127.0.0.1: N images (default 20, even),
                     half real and half refined by the run's refiner, one at a time, "real or refined?";
@@ -168,6 +174,17 @@ export async function main(argv: string[]): Promise<number> {
         { out, jobs: wholeNumber(o.values, '--jobs', 1), signal: abort.signal },
       );
       return failed.length ? 1 : 0;
+    }
+    case 'memory': {
+      const o = parseOptions(rest, { '--json': 'flag' });
+      const runDir = o.positional[0];
+      if (!runDir || o.positional.length > 1) throw new UsageError('memory needs one RUN_DIR (a directory written by simgan train)');
+      const paths = runPaths(runDir);
+      if (!existsSync(paths.config) || !existsSync(paths.metrics)) throw new UsageError(`${runDir} is not a run directory (no config.json or metrics.jsonl)`);
+      const config = readRunConfig(runDir);
+      const report = memoryReport(memoryRows(readMetrics(paths.metrics)), config.history.enabled ? config.history.size : 0);
+      console.log(o.flags.has('--json') ? JSON.stringify(report, null, 2) : formatMemoryReport(report));
+      return 0;
     }
     case 'bench': {
       const o = parseOptions(rest, {

@@ -280,6 +280,7 @@ export function disableNativeConv(): void {
   }
   previous = undefined;
   state = undefined;
+  loadNativeConv().addon?.release();
 }
 
 /** The active native convolution settings, or undefined when the wasm kernels run alone. */
