@@ -46,19 +46,25 @@ enum { TILE = 2048 };
 /* x [N,H,W,C] → grid [N·Hp·Wp + tail, C], x placed at (pt, pl), zeros elsewhere. Rows of x beyond the grid
  * are dropped (they would only feed outputs outside the requested size). */
 static void pad_into_grid(const float *x, int N, int H, int W, int C, int pt, int pl, int Hp, int Wp, size_t tail, float *grid) {
-  size_t rows = (size_t)N * Hp * Wp + tail;
-  memset(grid, 0, rows * C * sizeof(float));
+  /* Only the cells no copy writes are zeroed: memset of the whole grid costs as much as the copy. */
+  const size_t row = (size_t)Wp * C;
   int j0 = pl > 0 ? 0 : -pl;                       /* first source column that lands in the grid */
   int j1 = W < Wp - pl ? W : Wp - pl;              /* one past the last */
-  if (j1 <= j0) return;
+  if (j1 < j0) j1 = j0;
+  const size_t left = (size_t)(j0 + pl) * C, len = (size_t)(j1 - j0) * C, right = row - left - len;
   for (int n = 0; n < N; n++)
     for (int ip = 0; ip < Hp; ip++) {
+      float *dst = grid + ((size_t)n * Hp + ip) * row;
       int i = ip - pt;
-      if (i < 0 || i >= H) continue;
-      const float *src = x + (((size_t)n * H + i) * W + j0) * C;
-      float *dst = grid + (((size_t)n * Hp + ip) * Wp + (j0 + pl)) * C;
-      memcpy(dst, src, (size_t)(j1 - j0) * C * sizeof(float));
+      if (i < 0 || i >= H || len == 0) {
+        memset(dst, 0, row * sizeof(float));
+        continue;
+      }
+      memset(dst, 0, left * sizeof(float));
+      memcpy(dst + left, x + (((size_t)n * H + i) * W + j0) * C, len * sizeof(float));
+      memset(dst + left + len, 0, right * sizeof(float));
     }
+  memset(grid + (size_t)N * Hp * row, 0, tail * C * sizeof(float));
 }
 
 /* y[n,i,j,:] = Σ_{a,b} x[n, i+a−pt, j+b−pl, :] · w[a,b] for i < oh, j < ow (zero outside x). */
