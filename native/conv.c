@@ -18,13 +18,23 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <stdio.h>
 #include <omp.h>
 #include <dnnl.h>
 
-/* Row-major C = alpha·op(A)·op(B) + beta·C. oneDNN runs it on omp_get_max_threads() threads. */
-static void sgemm(char ta, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-  dnnl_sgemm(ta, 'N', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+/* Why the last call failed, for the error the JavaScript side throws. */
+static _Thread_local const char *last_error = "out of memory";
+
+/* Row-major C = alpha·op(A)·op(B) + beta·C on omp_get_max_threads() threads; 0 when oneDNN refuses it. */
+static int gemm(char ta, char tb, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+  if (dnnl_sgemm(ta, tb, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc) == dnnl_success) return 1;
+  last_error = "oneDNN sgemm rejected its arguments (a bug in native/conv.c: please report the shapes)";
+  return 0;
+}
+
+static int sgemm(char ta, int m, int n, int k, const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+  return gemm(ta, 'N', m, n, k, a, lda, b, ldb, beta, c, ldc);
 }
 
 /* Grow-only scratch buffers: large calloc/free per call would page-fault the whole buffer every time.
@@ -67,25 +77,52 @@ static void pad_into_grid(const float *x, int N, int H, int W, int C, int pt, in
   memset(grid + (size_t)N * Hp * row, 0, tail * C * sizeof(float));
 }
 
-/* y[n,i,j,:] = Σ_{a,b} x[n, i+a−pt, j+b−pl, :] · w[a,b] for i < oh, j < ow (zero outside x). */
-static int conv_s1(const float *x, int N, int H, int W, int Ci, const float *w, int kh, int kw, int Co, int pt, int pl, int oh, int ow, float *y) {
+/* y[r, c] += bias[c] (when given), then max(0, ·) (when relu): one pass, vectorisable (restrict: no aliasing). */
+static void bias_act(float *restrict y, const float *restrict bias, size_t rows, int co, int relu) {
+  for (size_t r = 0; r < rows; r++) {
+    float *restrict row = y + r * co;
+    if (bias)
+      for (int c = 0; c < co; c++) row[c] += bias[c];
+    if (relu)
+      for (int c = 0; c < co; c++) row[c] = row[c] > 0.0f ? row[c] : 0.0f;
+  }
+}
+
+/* y[n,i,j,:] = Σ_{a,b} x[n, i+a−pt, j+b−pl, :] · w[a,b] (+ bias, then ReLU when asked) for i < oh, j < ow.
+ * Per image only the grid rows of real output rows are computed (rows oh… of the grid would be dropped), in
+ * tiles whose output stays in cache until its real positions are copied out with the bias and ReLU. */
+static int conv_s1(const float *x, int N, int H, int W, int Ci, const float *w, int kh, int kw, int Co, int pt, int pl, int oh, int ow,
+                   const float *bias, int relu, float *y) {
   int Hp = oh + kh - 1, Wp = ow + kw - 1;
-  size_t R = (size_t)N * Hp * Wp, tail = (size_t)(kh - 1) * Wp + (kw - 1);
+  size_t plane = (size_t)Hp * Wp, R = (size_t)N * plane, tail = (size_t)(kh - 1) * Wp + (kw - 1);
+  size_t rowsPerImage = (size_t)oh * Wp;
   float *grid = scratch(&scratchA, (R + tail) * Ci);
-  float *out = scratch(&scratchB, R * Co);
+  float *out = scratch(&scratchB, (size_t)TILE * Co);
   if (!grid || !out) return 0;
   pad_into_grid(x, N, H, W, Ci, pt, pl, Hp, Wp, tail, grid);
-  for (size_t r = 0; r < R; r += TILE) {
-    int m = (int)(R - r < TILE ? R - r : TILE);
-    for (int a = 0; a < kh; a++)
-      for (int b = 0; b < kw; b++) {
-        size_t off = r + (size_t)a * Wp + b;
-        sgemm('N', m, Co, Ci, grid + off * Ci, Ci, w + ((size_t)a * kw + b) * Ci * Co, Co, (a == 0 && b == 0) ? 0.0f : 1.0f, out + r * Co, Co);
-      }
-  }
   for (int n = 0; n < N; n++)
-    for (int i = 0; i < oh; i++)
-      memcpy(y + ((size_t)n * oh + i) * ow * Co, out + ((size_t)n * Hp + i) * Wp * Co, (size_t)ow * Co * sizeof(float));
+    for (size_t q0 = 0; q0 < rowsPerImage; q0 += TILE) {
+      int m = (int)(rowsPerImage - q0 < TILE ? rowsPerImage - q0 : TILE);
+      size_t r = (size_t)n * plane + q0;
+      for (int a = 0; a < kh; a++)
+        for (int b = 0; b < kw; b++) {
+          size_t off = r + (size_t)a * Wp + b;
+          if (!sgemm('N', m, Co, Ci, grid + off * Ci, Ci, w + ((size_t)a * kw + b) * Ci * Co, Co, (a == 0 && b == 0) ? 0.0f : 1.0f, out, Co)) return 0;
+        }
+      /* Copy out runs of real columns (j < ow) of each grid row in the tile. */
+      for (int t = 0; t < m;) {
+        size_t q = q0 + t;
+        int i = (int)(q / Wp), j = (int)(q % Wp);
+        int run = Wp - j < m - t ? Wp - j : m - t;
+        int real = j < ow ? (ow - j < run ? ow - j : run) : 0;
+        if (real > 0) {
+          float *dst = y + (((size_t)n * oh + i) * ow + j) * Co;
+          memcpy(dst, out + (size_t)t * Co, (size_t)real * Co * sizeof(float));
+          if (bias || relu) bias_act(dst, bias, (size_t)real, Co, relu);
+        }
+        t += run;
+      }
+    }
   return 1;
 }
 
@@ -100,14 +137,18 @@ static int conv_filter_grad(const float *x, int N, int H, int W, int Ci, const f
   /* dy on the same padded grid (at the origin), zeros where the grid has no real output. */
   pad_into_grid(dy, N, oh, ow, Co, 0, 0, Hp, Wp, 0, g);
   memset(dw, 0, (size_t)kh * kw * Ci * Co * sizeof(float));
-  for (size_t r = 0; r < R; r += TILE) {
-    int m = (int)(R - r < TILE ? R - r : TILE);
-    for (int a = 0; a < kh; a++)
-      for (int b = 0; b < kw; b++) {
-        size_t off = r + (size_t)a * Wp + b;
-        sgemm('T', Ci, Co, m, grid + off * Ci, Ci, g + r * Co, Co, 1.0f, dw + ((size_t)a * kw + b) * Ci * Co, Co);
-      }
-  }
+  /* Grid rows oh… of each image hold no output (dy is zero there): skip them. */
+  size_t plane = (size_t)Hp * Wp, rowsPerImage = (size_t)oh * Wp;
+  for (int n = 0; n < N; n++)
+    for (size_t q0 = 0; q0 < rowsPerImage; q0 += TILE) {
+      int m = (int)(rowsPerImage - q0 < TILE ? rowsPerImage - q0 : TILE);
+      size_t r = (size_t)n * plane + q0;
+      for (int a = 0; a < kh; a++)
+        for (int b = 0; b < kw; b++) {
+          size_t off = r + (size_t)a * Wp + b;
+          if (!sgemm('T', Ci, Co, m, grid + off * Ci, Ci, g + r * Co, Co, 1.0f, dw + ((size_t)a * kw + b) * Ci * Co, Co)) return 0;
+        }
+    }
   return 1;
 }
 
@@ -121,7 +162,7 @@ static int conv_input_grad(const float *dy, int N, int oh, int ow, int Co, const
       for (int ci = 0; ci < Ci; ci++)
         for (int co = 0; co < Co; co++)
           wf[(((size_t)(kh - 1 - a) * kw + (kw - 1 - b)) * Co + co) * Ci + ci] = w[(((size_t)a * kw + b) * Ci + ci) * Co + co];
-  int ok = conv_s1(dy, N, oh, ow, Co, wf, kh, kw, Ci, kh - 1 - pt, kw - 1 - pl, H, W, dx);
+  int ok = conv_s1(dy, N, oh, ow, Co, wf, kh, kw, Ci, kh - 1 - pt, kw - 1 - pl, H, W, NULL, 0, dx);
   free(wf);
   return ok;
 }
@@ -184,17 +225,52 @@ static int conv_general(int mode, const Geo *g, const float *x, const float *w, 
     int m = (int)(R - r < COL_TILE ? R - r : COL_TILE);
     if (mode == 0) {
       im2col_rows(x, g, r, m, cols);
-      sgemm('N', m, g->Co, (int)K, cols, (int)K, w, g->Co, 0.0f, y + r * g->Co, g->Co);
+      if (!sgemm('N', m, g->Co, (int)K, cols, (int)K, w, g->Co, 0.0f, y + r * g->Co, g->Co)) return 0;
     } else if (mode == 1) {
       /* here x is the layer input and w is dy */
       im2col_rows(x, g, r, m, cols);
-      sgemm('T', (int)K, g->Co, m, cols, (int)K, w + r * g->Co, g->Co, 1.0f, y, g->Co);
+      if (!sgemm('T', (int)K, g->Co, m, cols, (int)K, w + r * g->Co, g->Co, 1.0f, y, g->Co)) return 0;
     } else {
       /* here x is dy [R, Co] and w the filter [K, Co]: cols = dy·wᵀ */
-      dnnl_sgemm('N', 'T', m, (int)K, g->Co, 1.0f, x + r * g->Co, g->Co, w, g->Co, 0.0f, cols, (int)K);
+      if (!gemm('N', 'T', m, (int)K, g->Co, x + r * g->Co, g->Co, w, g->Co, 0.0f, cols, (int)K)) return 0;
       col2im_rows(cols, g, r, m, y);
     }
   }
+  return 1;
+}
+
+/* ---- max-pool gradient ---------------------------------------------------------------------------- */
+
+/* dx[n, argmax of window (i, j), c] += dy[n, i, j, c]: the window's first strictly largest value in row-major
+ * window order, as tfjs's reference (cpu) kernel picks it, so ties (common after a ReLU) go the same way. */
+static int max_pool_grad(const float *dy, const float *x, float *dx, int N, int H, int W, int C, int oh, int ow, int fh, int fw,
+                         int sh, int sw, int dh, int dw, int pt, int pl) {
+  float *best = (float *)malloc((size_t)C * sizeof(float));
+  long *pos = (long *)malloc((size_t)C * sizeof(long));
+  if (!best || !pos) { free(best); free(pos); return 0; }
+  memset(dx, 0, (size_t)N * H * W * C * sizeof(float));
+  for (int n = 0; n < N; n++)
+    for (int i = 0; i < oh; i++)
+      for (int j = 0; j < ow; j++) {
+        for (int c = 0; c < C; c++) { best[c] = -INFINITY; pos[c] = -1; }
+        for (int a = 0; a < fh; a++) {
+          int xr = i * sh - pt + a * dh;
+          if (xr < 0 || xr >= H) continue;
+          for (int b = 0; b < fw; b++) {
+            int xc = j * sw - pl + b * dw;
+            if (xc < 0 || xc >= W) continue;
+            long at = (((long)n * H + xr) * W + xc) * C;
+            const float *v = x + at;
+            for (int c = 0; c < C; c++)
+              if (v[c] > best[c]) { best[c] = v[c]; pos[c] = at + c; }
+          }
+        }
+        const float *g = dy + (((size_t)n * oh + i) * ow + j) * C;
+        for (int c = 0; c < C; c++)
+          if (pos[c] >= 0) dx[pos[c]] += g[c];
+      }
+  free(best);
+  free(pos);
   return 1;
 }
 
@@ -227,9 +303,9 @@ static int get_ints(napi_env env, napi_value *args, int from, int count, int *ou
   if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != n)   \
     return throw_error(env, "wrong number of arguments");
 
-/* conv(x, w, y, N, H, W, Ci, kh, kw, Co, pt, pl, oh, ow) */
+/* conv(x, w, y, N, H, W, Ci, kh, kw, Co, pt, pl, oh, ow, bias | null, relu) */
 static napi_value js_conv(napi_env env, napi_callback_info info) {
-  ARGS(14);
+  ARGS(16);
   float *x, *w, *y;
   size_t lx, lw, ly;
   int d[11];
@@ -239,7 +315,15 @@ static napi_value js_conv(napi_env env, napi_callback_info info) {
   int N = d[0], H = d[1], W = d[2], Ci = d[3], kh = d[4], kw = d[5], Co = d[6], pt = d[7], pl = d[8], oh = d[9], ow = d[10];
   if (lx != (size_t)N * H * W * Ci || lw != (size_t)kh * kw * Ci * Co || ly != (size_t)N * oh * ow * Co)
     return throw_error(env, "conv: array lengths do not match the sizes");
-  if (!conv_s1(x, N, H, W, Ci, w, kh, kw, Co, pt, pl, oh, ow, y)) return throw_error(env, "conv: out of memory");
+  float *bias = NULL;
+  size_t lb = 0;
+  int relu;
+  napi_valuetype t;
+  napi_typeof(env, args[14], &t);
+  if (t != napi_null && (!get_floats(env, args[14], &bias, &lb) || lb != (size_t)Co)) return throw_error(env, "conv: bias must be null or a Float32Array of Co values");
+  if (napi_get_value_int32(env, args[15], &relu) != napi_ok) return throw_error(env, "conv: relu must be 0 or 1");
+  last_error = "out of memory"; /* what a failed allocation means; gemm() overrides it */
+  if (!conv_s1(x, N, H, W, Ci, w, kh, kw, Co, pt, pl, oh, ow, bias, relu, y)) return throw_error(env, last_error);
   return NULL;
 }
 
@@ -255,7 +339,8 @@ static napi_value js_filter_grad(napi_env env, napi_callback_info info) {
   int N = d[0], H = d[1], W = d[2], Ci = d[3], oh = d[4], ow = d[5], Co = d[6], kh = d[7], kw = d[8], pt = d[9], pl = d[10];
   if (lx != (size_t)N * H * W * Ci || ldy != (size_t)N * oh * ow * Co || ldw != (size_t)kh * kw * Ci * Co)
     return throw_error(env, "filterGrad: array lengths do not match the sizes");
-  if (!conv_filter_grad(x, N, H, W, Ci, dy, oh, ow, Co, kh, kw, pt, pl, dw)) return throw_error(env, "filterGrad: out of memory");
+  last_error = "out of memory"; /* what a failed allocation means; gemm() overrides it */
+  if (!conv_filter_grad(x, N, H, W, Ci, dy, oh, ow, Co, kh, kw, pt, pl, dw)) return throw_error(env, last_error);
   return NULL;
 }
 
@@ -271,19 +356,9 @@ static napi_value js_input_grad(napi_env env, napi_callback_info info) {
   int N = d[0], oh = d[1], ow = d[2], Co = d[3], kh = d[4], kw = d[5], Ci = d[6], pt = d[7], pl = d[8], H = d[9], W = d[10];
   if (ldy != (size_t)N * oh * ow * Co || lw != (size_t)kh * kw * Ci * Co || ldx != (size_t)N * H * W * Ci)
     return throw_error(env, "inputGrad: array lengths do not match the sizes");
-  if (!conv_input_grad(dy, N, oh, ow, Co, w, kh, kw, Ci, pt, pl, H, W, dx)) return throw_error(env, "inputGrad: out of memory");
+  last_error = "out of memory"; /* what a failed allocation means; gemm() overrides it */
+  if (!conv_input_grad(dy, N, oh, ow, Co, w, kh, kw, Ci, pt, pl, H, W, dx)) return throw_error(env, last_error);
   return NULL;
-}
-
-/* y[r, c] += bias[c] (when given), then max(0, ·) (when relu): one pass, vectorisable (restrict: no aliasing). */
-static void bias_act(float *restrict y, const float *restrict bias, size_t rows, int co, int relu) {
-  for (size_t r = 0; r < rows; r++) {
-    float *restrict row = y + r * co;
-    if (bias)
-      for (int c = 0; c < co; c++) row[c] += bias[c];
-    if (relu)
-      for (int c = 0; c < co; c++) row[c] = row[c] > 0.0f ? row[c] : 0.0f;
-  }
 }
 
 /* biasAct(y, bias | null, Co, relu): y[..., c] += bias[c], then max(0, ·) when relu ≠ 0 (FusedConv2D). */
@@ -317,7 +392,8 @@ static napi_value js_conv_general(napi_env env, napi_callback_info info) {
   size_t want[3][3] = {{nx, nw, ny}, {nx, ny, nw}, {ny, nw, nx}};
   if (la != want[mode][0] || lb != want[mode][1] || lo != want[mode][2]) return throw_error(env, "convGeneral: array lengths do not match the sizes");
   if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1) return throw_error(env, "convGeneral: strides and dilations must be ≥ 1");
-  if (!conv_general(mode, &g, a, b, out)) return throw_error(env, "convGeneral: out of memory");
+  last_error = "out of memory"; /* what a failed allocation means; gemm() overrides it */
+  if (!conv_general(mode, &g, a, b, out)) return throw_error(env, last_error);
   return NULL;
 }
 
@@ -345,6 +421,22 @@ static napi_value js_sum_rows(napi_env env, napi_callback_info info) {
   }
   for (int c = 0; c < cols; c++) out[c] = (float)acc[c];
   free(acc); free(part);
+  return NULL;
+}
+
+/* maxPoolGrad(dy, x, dx, N, H, W, C, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl) */
+static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
+  ARGS(17);
+  float *dy, *x, *dx;
+  size_t ldy, lx, ldx;
+  int d[14];
+  if (!get_floats(env, args[0], &dy, &ldy) || !get_floats(env, args[1], &x, &lx) || !get_floats(env, args[2], &dx, &ldx))
+    return throw_error(env, "maxPoolGrad: dy, x and dx must be Float32Arrays");
+  if (!get_ints(env, args, 3, 14, d)) return throw_error(env, "maxPoolGrad: sizes must be integers");
+  int N = d[0], H = d[1], W = d[2], C = d[3], oh = d[4], ow = d[5];
+  if (lx != (size_t)N * H * W * C || ldx != lx || ldy != (size_t)N * oh * ow * C) return throw_error(env, "maxPoolGrad: array lengths do not match the sizes");
+  last_error = "out of memory"; /* what a failed allocation means; gemm() overrides it */
+  if (!max_pool_grad(dy, x, dx, N, H, W, C, oh, ow, d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13])) return throw_error(env, last_error);
   return NULL;
 }
 
@@ -385,6 +477,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"filterGrad", NULL, js_filter_grad, NULL, NULL, NULL, napi_default, NULL},
     {"inputGrad", NULL, js_input_grad, NULL, NULL, NULL, napi_default, NULL},
     {"convGeneral", NULL, js_conv_general, NULL, NULL, NULL, napi_default, NULL},
+    {"maxPoolGrad", NULL, js_max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
     {"sumRows", NULL, js_sum_rows, NULL, NULL, NULL, napi_default, NULL},
     {"biasAct", NULL, js_bias_act, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},

@@ -29,8 +29,9 @@ const CASES: Case[] = [
   { name: '5×3 valid', n: 2, h: 11, w: 8, ci: 10, co: 8, kh: 5, kw: 3, strides: [1, 1], pad: 'valid', path: 'shifted' },
   { name: '7×7 same, even sizes', n: 1, h: 12, w: 10, ci: 8, co: 16, kh: 7, kw: 7, strides: [1, 1], pad: 'same', path: 'shifted' },
   { name: 'numeric pad 2', n: 2, h: 6, w: 9, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], pad: 2, path: 'shifted' },
-  // More rows than one tile of the addon (2,048 padded-grid rows; 1,024 im2col rows): tiles must accumulate.
-  { name: 'several row tiles', n: 4, h: 24, w: 30, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'shifted' },
+  // More rows than one tile of the addon (2,048 padded-grid rows per image; 1,024 im2col rows): tiles must
+  // accumulate, and the output copied out of a tile that ends mid-row must land in the right place.
+  { name: 'several row tiles (a tile ends mid-row)', n: 2, h: 40, w: 60, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'shifted' },
   { name: 'several im2col tiles, stride 2', n: 4, h: 40, w: 60, ci: 3, co: 8, kh: 3, kw: 3, strides: [2, 2], pad: 'same', path: 'general' },
   { name: 'one input channel', n: 2, h: 10, w: 12, ci: 1, co: 16, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'general' },
   { name: 'one output channel 1×1', n: 2, h: 7, w: 6, ci: 16, co: 1, kh: 1, kw: 1, strides: [1, 1], pad: 'same', path: 'general' },
@@ -138,7 +139,7 @@ test('disableNativeConv restores the wasm kernels, and they give the same number
   assert.equal(nativeConvState(), undefined);
   resetNativeConvCounts();
   const wasmOnly = await run(c, 3);
-  assert.deepEqual(nativeConvCounts, { shifted: 0, general: 0, sum: 0, fallback: 0 });
+  assert.deepEqual(nativeConvCounts, { shifted: 0, general: 0, sum: 0, pool: 0, fallback: 0 });
   for (const key of ['y', 'dx', 'dw'] as const) assert.ok(maxRelError(native[key]!, wasmOnly[key]!) < TOL, key);
   enableNativeConv();
 });
@@ -155,4 +156,33 @@ test('sums over other axes fall through to the wasm kernel', async () => {
   assert.equal(nativeConvCounts.sum, 3);
   assert.equal(nativeConvCounts.fallback, 1);
   x.dispose();
+});
+
+test('native MaxPoolGrad matches the cpu backend, ties after a ReLU included (first maximum in window order)', async () => {
+  const cases: Array<{ shape: [number, number, number, number]; size: number; stride: number; pad: 'same' | 'valid' }> = [
+    { shape: [3, 9, 14, 16], size: 3, stride: 1, pad: 'valid' }, // the eye discriminator's pool
+    { shape: [2, 11, 8, 5], size: 3, stride: 2, pad: 'same' },
+    { shape: [2, 10, 10, 3], size: 2, stride: 2, pad: 'valid' },
+  ];
+  for (const [k, c] of cases.entries()) {
+    const run = async () => {
+      const rng = new Rng(300 + k);
+      // relu(x) of rounded values: many exact ties, as in a trained network's pooled activations.
+      const x = tf.tensor4d(randomArray(rng, c.shape.reduce((a, b) => a * b)).map((v) => Math.round(v * 2) / 2), c.shape).relu() as tf.Tensor4D;
+      const y = tf.maxPool(x, c.size, c.stride, c.pad);
+      const r = tf.tensor(randomArray(rng, y.size), y.shape);
+      const dx = tf.grad((a) => tf.maxPool(a as tf.Tensor4D, c.size, c.stride, c.pad).mul(r).sum())(x as tf.Tensor4D);
+      const out = (await dx.data()) as Float32Array;
+      tf.dispose([x, y, r, dx]);
+      return out;
+    };
+    await selectBackend('cpu', { log: false });
+    const want = await run();
+    await selectBackend('wasm', { log: false });
+    enableNativeConv();
+    resetNativeConvCounts();
+    const got = await run();
+    assert.equal(nativeConvCounts.pool, 1, JSON.stringify(c));
+    assert.ok(maxRelError(got, want) < TOL, `${JSON.stringify(c)}: ${maxRelError(got, want)}`);
+  }
 });

@@ -1,7 +1,7 @@
 /**
  * Optional native convolution kernels for the wasm backend: a small Node-API addon (`native/conv.c`) that runs
- * stride-1 convolutions and both of their gradients through oneDNN's sgemm on tensors that stay in
- * the wasm heap.
+ * convolutions and both of their gradients through oneDNN's sgemm on tensors that stay in the wasm heap, plus
+ * the two other kernels a training step spends time in on wasm: the bias-gradient sum and MaxPoolGrad.
  *
  * Why: the wasm backend's convolutions (XNNPACK) are limited to 128-bit wasm SIMD; on a CPU with AVX2/AVX-512
  * they reach about a third of what the same core does natively (see README, "Performance"). Training time is
@@ -23,12 +23,14 @@ type TensorInfo = tf.TensorInfo;
 
 /** The functions `native/conv.c` exports (argument order as there). */
 export interface NativeConvAddon {
-  conv(x: Float32Array, w: Float32Array, y: Float32Array, n: number, h: number, wd: number, ci: number, kh: number, kw: number, co: number, pt: number, pl: number, oh: number, ow: number): void;
+  /** Stride-1 convolution; `bias` (Co values) and `relu` (0/1) are applied as the output is written. */
+  conv(x: Float32Array, w: Float32Array, y: Float32Array, n: number, h: number, wd: number, ci: number, kh: number, kw: number, co: number, pt: number, pl: number, oh: number, ow: number, bias: Float32Array | null, relu: number): void;
   filterGrad(x: Float32Array, dy: Float32Array, dw: Float32Array, n: number, h: number, wd: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, pt: number, pl: number): void;
   inputGrad(dy: Float32Array, w: Float32Array, dx: Float32Array, n: number, oh: number, ow: number, co: number, kh: number, kw: number, ci: number, pt: number, pl: number, h: number, wd: number): void;
   convGeneral(mode: number, a: Float32Array, b: Float32Array, out: Float32Array, n: number, h: number, wd: number, ci: number, kh: number, kw: number, co: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): void;
   biasAct(y: Float32Array, bias: Float32Array | null, co: number, relu: number): void;
   sumRows(x: Float32Array, cols: number, out: Float32Array): void;
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
   setThreads(n: number): void;
   info(): { library: string; threads: number };
   /** Free the addon's scratch buffers. */
@@ -88,14 +90,14 @@ interface KernelArgs {
   attrs: Record<string, unknown>;
 }
 
-const KERNELS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum] as const;
+const KERNELS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.MaxPoolGrad] as const;
 type KernelName = (typeof KERNELS)[number];
 
 /** How many kernel calls took each path since the last reset (tests check that the addon really ran). */
-export const nativeConvCounts = { shifted: 0, general: 0, sum: 0, fallback: 0 };
+export const nativeConvCounts = { shifted: 0, general: 0, sum: 0, pool: 0, fallback: 0 };
 
 export function resetNativeConvCounts(): void {
-  nativeConvCounts.shifted = nativeConvCounts.general = nativeConvCounts.sum = nativeConvCounts.fallback = 0;
+  nativeConvCounts.shifted = nativeConvCounts.general = nativeConvCounts.sum = nativeConvCounts.pool = nativeConvCounts.fallback = 0;
 }
 
 /** The configs replaced by `enableNativeConv`, restored by `disableNativeConv`. */
@@ -159,8 +161,8 @@ function general(addon: NativeConvAddon, mode: number, g: Geometry, a: Float32Ar
 type Fallback = (name: KernelName, args: KernelArgs) => TensorInfo;
 
 function kernelFuncs(addon: NativeConvAddon, minChannels: number, fallback: Fallback): Record<KernelName, (a: KernelArgs) => TensorInfo> {
-  /** y = conv(x, filter) into a new output tensor, or undefined when this convolution is not ours. */
-  const forward = (args: KernelArgs, x: TensorInfo, filter: TensorInfo): { out: TensorInfo; y: Float32Array; g: Geometry } | undefined => {
+  /** y = conv(x, filter) (+ bias, ReLU) into a new output tensor, or undefined when this convolution is not ours. */
+  const forward = (args: KernelArgs, x: TensorInfo, filter: TensorInfo, bias?: TensorInfo, relu = false): TensorInfo | undefined => {
     const p = plan(x.shape, filter.shape, args.attrs, minChannels);
     if (!p || x.dtype !== 'float32') return undefined;
     const { g } = p;
@@ -168,14 +170,19 @@ function kernelFuncs(addon: NativeConvAddon, minChannels: number, fallback: Fall
     const out = b.makeOutput([g.n, g.oh, g.ow, g.co], 'float32');
     // Views are taken after makeOutput: an allocation may grow (and so replace) the wasm memory buffer.
     const y = b.typedArrayFromHeap(out);
-    if (p.path === 'shifted') addon.conv(b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), y, g.n, g.h, g.w, g.ci, g.kh, g.kw, g.co, g.pt, g.pl, g.oh, g.ow);
-    else general(addon, FORWARD, g, b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), y);
-    return { out, y, g };
+    const biasValues = bias ? b.typedArrayFromHeap(bias) : null;
+    if (p.path === 'shifted') {
+      addon.conv(b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), y, g.n, g.h, g.w, g.ci, g.kh, g.kw, g.co, g.pt, g.pl, g.oh, g.ow, biasValues, relu ? 1 : 0);
+    } else {
+      general(addon, FORWARD, g, b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), y);
+      if (biasValues || relu) addon.biasAct(y, biasValues, g.co, relu ? 1 : 0);
+    }
+    return out;
   };
 
   const conv2D = (args: KernelArgs): TensorInfo => {
     const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-    return forward(args, x, filter)?.out ?? fallback(tf.Conv2D, args);
+    return forward(args, x, filter) ?? fallback(tf.Conv2D, args);
   };
 
   const fusedConv2D = (args: KernelArgs): TensorInfo => {
@@ -184,12 +191,7 @@ function kernelFuncs(addon: NativeConvAddon, minChannels: number, fallback: Fall
     const co = filter!.shape[3];
     const simpleBias = bias == null || (bias.shape.length === 1 && bias.shape[0] === co);
     if (preluActivationWeights != null || !simpleBias || (activation !== 'linear' && activation !== 'relu')) return fallback(tf.FusedConv2D, args);
-    const done = forward(args, x!, filter!);
-    if (!done) return fallback(tf.FusedConv2D, args);
-    if (bias != null || activation === 'relu') {
-      addon.biasAct(args.backend.typedArrayFromHeap(done.out), bias ? args.backend.typedArrayFromHeap(bias) : null, co, activation === 'relu' ? 1 : 0);
-    }
-    return done.out;
+    return forward(args, x!, filter!, bias ?? undefined, activation === 'relu') ?? fallback(tf.FusedConv2D, args);
   };
 
   const backpropFilter = (args: KernelArgs): TensorInfo => {
@@ -235,7 +237,30 @@ function kernelFuncs(addon: NativeConvAddon, minChannels: number, fallback: Fall
     return out;
   };
 
-  return { [tf.Conv2D]: conv2D, [tf.FusedConv2D]: fusedConv2D, [tf.Conv2DBackpropFilter]: backpropFilter, [tf.Conv2DBackpropInput]: backpropInput, [tf.Sum]: sum } as Record<KernelName, (a: KernelArgs) => TensorInfo>;
+  /** wasm's MaxPoolGrad takes ~10 ms on the eye discriminator's 32×9×14×64 map; one pass in C is ~1 ms. */
+  const maxPoolGrad = (args: KernelArgs): TensorInfo => {
+    const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+    if (input.dtype !== 'float32' || input.shape.length !== 4) return fallback(tf.MaxPoolGrad, args);
+    const info = tf.backend_util.computePool2DInfo(
+      input.shape as [number, number, number, number],
+      args.attrs.filterSize as [number, number] | number,
+      args.attrs.strides as [number, number] | number,
+      1,
+      args.attrs.pad as 'same' | 'valid' | number,
+      args.attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    );
+    const b = args.backend;
+    const out = b.makeOutput(input.shape, 'float32');
+    addon.maxPoolGrad(
+      b.typedArrayFromHeap(dy), b.typedArrayFromHeap(input), b.typedArrayFromHeap(out),
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,
+      info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
+    );
+    nativeConvCounts.pool++;
+    return out;
+  };
+
+  return { [tf.Conv2D]: conv2D, [tf.FusedConv2D]: fusedConv2D, [tf.Conv2DBackpropFilter]: backpropFilter, [tf.Conv2DBackpropInput]: backpropInput, [tf.Sum]: sum, [tf.MaxPoolGrad]: maxPoolGrad } as Record<KernelName, (a: KernelArgs) => TensorInfo>;
 }
 
 /**
