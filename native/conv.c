@@ -77,14 +77,16 @@ static void pad_into_grid(const float *x, int N, int H, int W, int C, int pt, in
   memset(grid + (size_t)N * Hp * row, 0, tail * C * sizeof(float));
 }
 
-/* y[r, c] += bias[c] (when given), then max(0, ·) (when relu): one pass, vectorisable (restrict: no aliasing). */
-static void bias_act(float *restrict y, const float *restrict bias, size_t rows, int co, int relu) {
+/* y[r, c] += bias[c] (when given), then ReLU (when asked): vectorised compare-and-mask, no branches (a branch on
+ * the sign of random activations mispredicts half the time: it made a fused conv 1.8× slower). Kept out of
+ * line so the `restrict` promises hold and GCC vectorises it; NaN stays NaN, as in tfjs's Relu. */
+__attribute__((noinline)) static void bias_act(float *restrict y, const float *restrict bias, size_t rows, int co, int relu) {
   for (size_t r = 0; r < rows; r++) {
     float *restrict row = y + r * co;
     if (bias)
       for (int c = 0; c < co; c++) row[c] += bias[c];
     if (relu)
-      for (int c = 0; c < co; c++) row[c] = row[c] > 0.0f ? row[c] : 0.0f;
+      for (int c = 0; c < co; c++) row[c] = row[c] < 0.0f ? 0.0f : row[c];
   }
 }
 
