@@ -11,7 +11,7 @@ export { imageGridPng, autoRange } from './viz/image-grid';
 export type { ImageGridOptions, ImageSource } from './viz/image-grid';
 export { plotHtml, plotlyLoaderHtml, PLOTLY_PACKAGE } from './viz/plot';
 export type { PlotFigure, PlotHtmlOptions } from './viz/plot';
-export { showImages, showPlot, showPng, showMarkdown, initPlots, liveDisplay } from './viz/display';
+export { showImages, showPlot, showPng, showMarkdown, showHtml, initPlots, liveDisplay } from './viz/display';
 export { lossCurvesFigure, metricVsSettingFigure, tradeoffFigure, histogramFigure, histogramCounts, smooth } from './viz/figures';
 export type { SettingSeries, TradeoffPoint } from './viz/figures';
 export { budget, budgetName } from './budget';

@@ -82,6 +82,11 @@ export function showMarkdown(md: string, options: { sink?: DisplaySink } = {}): 
   else sink.text(md);
 }
 
+/** Show an HTML fragment inline (e.g. `turingSummaryHtml(runDir)`: the visual Turing test's table). */
+export function showHtml(html: string, options: { sink?: DisplaySink } = {}): void {
+  (options.sink ?? defaultSink()).html(html);
+}
+
 const liveSinks = new WeakSet<DisplaySink>();
 
 function isLive(sink: DisplaySink): boolean {
