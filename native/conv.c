@@ -248,7 +248,8 @@ static int conv_general(int mode, const Geo *g, const float *x, const float *w, 
 static int max_pool_grad(const float *dy, const float *x, float *dx, int N, int H, int W, int C, int oh, int ow, int fh, int fw,
                          int sh, int sw, int dh, int dw, int pt, int pl) {
   float *best = (float *)malloc((size_t)C * sizeof(float));
-  long *pos = (long *)malloc((size_t)C * sizeof(long));
+  /* 32-bit positions (same width as the floats, so the loop below vectorises): a wasm heap holds < 2^31 floats. */
+  int32_t *pos = (int32_t *)malloc((size_t)C * sizeof(int32_t));
   if (!best || !pos) { free(best); free(pos); return 0; }
   memset(dx, 0, (size_t)N * H * W * C * sizeof(float));
   for (int n = 0; n < N; n++)
@@ -261,10 +262,14 @@ static int max_pool_grad(const float *dy, const float *x, float *dx, int N, int 
           for (int b = 0; b < fw; b++) {
             int xc = j * sw - pl + b * dw;
             if (xc < 0 || xc >= W) continue;
-            long at = (((long)n * H + xr) * W + xc) * C;
+            int32_t at = (int32_t)((((size_t)n * H + xr) * W + xc) * C);
             const float *v = x + at;
-            for (int c = 0; c < C; c++)
-              if (v[c] > best[c]) { best[c] = v[c]; pos[c] = at + c; }
+            /* Branch-free (selects), so it vectorises and does not mispredict on random activations. */
+            for (int c = 0; c < C; c++) {
+              int more = v[c] > best[c];
+              best[c] = more ? v[c] : best[c];
+              pos[c] = more ? at + c : pos[c];
+            }
           }
         }
         const float *g = dy + (((size_t)n * oh + i) * ow + j) * C;
@@ -437,6 +442,7 @@ static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
   if (!get_ints(env, args, 3, 14, d)) return throw_error(env, "maxPoolGrad: sizes must be integers");
   int N = d[0], H = d[1], W = d[2], C = d[3], oh = d[4], ow = d[5];
   if (lx != (size_t)N * H * W * C || ldx != lx || ldy != (size_t)N * oh * ow * C) return throw_error(env, "maxPoolGrad: array lengths do not match the sizes");
+  if (lx > (size_t)INT32_MAX) return throw_error(env, "maxPoolGrad: more than 2^31 values");
   last_error = "out of memory"; /* what a failed allocation means; gemm() overrides it */
   if (!max_pool_grad(dy, x, dx, N, H, W, C, oh, ow, d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13])) return throw_error(env, last_error);
   return NULL;
