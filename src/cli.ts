@@ -70,6 +70,10 @@ overrides use dotted paths, e.g. --set lambda=0.1 --set history.enabled=false --
 
 environment:
   SIMGAN_BACKEND=tensorflow|wasm|cpu   force a backend (default: native → wasm → cpu)
+  SIMGAN_NATIVE_CONV=on|off            wasm's convolutions through the oneDNN addon (default: on when
+                                       built by npm run build:native; on makes a missing build an error)
+  SIMGAN_NATIVE_THREADS=N              threads for those convolutions (default 1)
+  SIMGAN_BUDGET=smoke|default|paper    how much reproduce and the notebooks run
 `;
 
 /** Thrown for bad command lines: printed without a stack trace, exit code 2. */
