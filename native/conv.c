@@ -307,6 +307,24 @@ static int get_ints(napi_env env, napi_value *args, int from, int count, int *ou
   return 1;
 }
 
+/* The common call shape: three Float32Arrays, then `count` integers. 0 (with a JavaScript error thrown, naming
+ * `name`) when an argument has the wrong type. */
+static int read_arrays_and_ints(napi_env env, napi_value *args, const char *name, float *p[3], size_t len[3], int count, int *d) {
+  char msg[128];
+  for (int k = 0; k < 3; k++)
+    if (!get_floats(env, args[k], &p[k], &len[k])) {
+      snprintf(msg, sizeof msg, "%s: argument %d must be a Float32Array", name, k + 1);
+      napi_throw_error(env, NULL, msg);
+      return 0;
+    }
+  if (!get_ints(env, args, 3, count, d)) {
+    snprintf(msg, sizeof msg, "%s: sizes must be integers", name);
+    napi_throw_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
 #define ARGS(n)                                                                       \
   size_t argc = n;                                                                    \
   napi_value args[n];                                                                 \
@@ -316,12 +334,12 @@ static int get_ints(napi_env env, napi_value *args, int from, int count, int *ou
 /* conv(x, w, y, N, H, W, Ci, kh, kw, Co, pt, pl, oh, ow, bias | null, relu) */
 static napi_value js_conv(napi_env env, napi_callback_info info) {
   ARGS(16);
-  float *x, *w, *y;
-  size_t lx, lw, ly;
+  float *a[3];
+  size_t l[3];
   int d[11];
-  if (!get_floats(env, args[0], &x, &lx) || !get_floats(env, args[1], &w, &lw) || !get_floats(env, args[2], &y, &ly))
-    return throw_error(env, "conv: x, w and y must be Float32Arrays");
-  if (!get_ints(env, args, 3, 11, d)) return throw_error(env, "conv: sizes must be integers");
+  if (!read_arrays_and_ints(env, args, "conv", a, l, 11, d)) return NULL;
+  float *x = a[0], *w = a[1], *y = a[2];
+  size_t lx = l[0], lw = l[1], ly = l[2];
   int N = d[0], H = d[1], W = d[2], Ci = d[3], kh = d[4], kw = d[5], Co = d[6], pt = d[7], pl = d[8], oh = d[9], ow = d[10];
   if (lx != (size_t)N * H * W * Ci || lw != (size_t)kh * kw * Ci * Co || ly != (size_t)N * oh * ow * Co)
     return throw_error(env, "conv: array lengths do not match the sizes");
@@ -340,12 +358,12 @@ static napi_value js_conv(napi_env env, napi_callback_info info) {
 /* filterGrad(x, dy, dw, N, H, W, Ci, oh, ow, Co, kh, kw, pt, pl) */
 static napi_value js_filter_grad(napi_env env, napi_callback_info info) {
   ARGS(14);
-  float *x, *dy, *dw;
-  size_t lx, ldy, ldw;
+  float *a[3];
+  size_t l[3];
   int d[11];
-  if (!get_floats(env, args[0], &x, &lx) || !get_floats(env, args[1], &dy, &ldy) || !get_floats(env, args[2], &dw, &ldw))
-    return throw_error(env, "filterGrad: x, dy and dw must be Float32Arrays");
-  if (!get_ints(env, args, 3, 11, d)) return throw_error(env, "filterGrad: sizes must be integers");
+  if (!read_arrays_and_ints(env, args, "filterGrad", a, l, 11, d)) return NULL;
+  float *x = a[0], *dy = a[1], *dw = a[2];
+  size_t lx = l[0], ldy = l[1], ldw = l[2];
   int N = d[0], H = d[1], W = d[2], Ci = d[3], oh = d[4], ow = d[5], Co = d[6], kh = d[7], kw = d[8], pt = d[9], pl = d[10];
   if (lx != (size_t)N * H * W * Ci || ldy != (size_t)N * oh * ow * Co || ldw != (size_t)kh * kw * Ci * Co)
     return throw_error(env, "filterGrad: array lengths do not match the sizes");
@@ -357,12 +375,12 @@ static napi_value js_filter_grad(napi_env env, napi_callback_info info) {
 /* inputGrad(dy, w, dx, N, oh, ow, Co, kh, kw, Ci, pt, pl, H, W) */
 static napi_value js_input_grad(napi_env env, napi_callback_info info) {
   ARGS(14);
-  float *dy, *w, *dx;
-  size_t ldy, lw, ldx;
+  float *a[3];
+  size_t l[3];
   int d[11];
-  if (!get_floats(env, args[0], &dy, &ldy) || !get_floats(env, args[1], &w, &lw) || !get_floats(env, args[2], &dx, &ldx))
-    return throw_error(env, "inputGrad: dy, w and dx must be Float32Arrays");
-  if (!get_ints(env, args, 3, 11, d)) return throw_error(env, "inputGrad: sizes must be integers");
+  if (!read_arrays_and_ints(env, args, "inputGrad", a, l, 11, d)) return NULL;
+  float *dy = a[0], *w = a[1], *dx = a[2];
+  size_t ldy = l[0], lw = l[1], ldx = l[2];
   int N = d[0], oh = d[1], ow = d[2], Co = d[3], kh = d[4], kw = d[5], Ci = d[6], pt = d[7], pl = d[8], H = d[9], W = d[10];
   if (ldy != (size_t)N * oh * ow * Co || lw != (size_t)kh * kw * Ci * Co || ldx != (size_t)N * H * W * Ci)
     return throw_error(env, "inputGrad: array lengths do not match the sizes");
@@ -437,12 +455,12 @@ static napi_value js_sum_rows(napi_env env, napi_callback_info info) {
 /* maxPoolGrad(dy, x, dx, N, H, W, C, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl) */
 static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
   ARGS(17);
-  float *dy, *x, *dx;
-  size_t ldy, lx, ldx;
+  float *a[3];
+  size_t l[3];
   int d[14];
-  if (!get_floats(env, args[0], &dy, &ldy) || !get_floats(env, args[1], &x, &lx) || !get_floats(env, args[2], &dx, &ldx))
-    return throw_error(env, "maxPoolGrad: dy, x and dx must be Float32Arrays");
-  if (!get_ints(env, args, 3, 14, d)) return throw_error(env, "maxPoolGrad: sizes must be integers");
+  if (!read_arrays_and_ints(env, args, "maxPoolGrad", a, l, 14, d)) return NULL;
+  float *dy = a[0], *x = a[1], *dx = a[2];
+  size_t ldy = l[0], lx = l[1], ldx = l[2];
   int N = d[0], H = d[1], W = d[2], C = d[3], oh = d[4], ow = d[5];
   if (lx != (size_t)N * H * W * C || ldx != lx || ldy != (size_t)N * oh * ow * C) return throw_error(env, "maxPoolGrad: array lengths do not match the sizes");
   if (lx > (size_t)INT32_MAX) return throw_error(env, "maxPoolGrad: more than 2^31 values");

@@ -78,6 +78,16 @@ test('the native addon is built and loads (npm run build:native)', () => {
   assert.match(addon.info().library, /^oneDNN \d+\.\d+/);
 });
 
+test('the addon rejects wrong arguments with an error naming the function and the argument', () => {
+  const addon = loadNativeConv().addon!;
+  const f = new Float32Array(4);
+  const conv = addon.conv as unknown as (...a: unknown[]) => void;
+  assert.throws(() => conv([1, 2], f, f, 1, 2, 2, 1, 1, 1, 1, 0, 0, 2, 2, null, 0), /conv: argument 1 must be a Float32Array/);
+  assert.throws(() => conv(f, f, f, 1, 2, 2, 1, 1, 1, 1, 0, 0, 2, 'x', null, 0), /conv: sizes must be integers/);
+  assert.throws(() => conv(f, f, f, 1, 3, 2, 1, 1, 1, 1, 0, 0, 2, 2, null, 0), /conv: array lengths do not match the sizes/);
+  assert.throws(() => (addon.filterGrad as unknown as (...a: unknown[]) => void)(f, f), /wrong number of arguments/);
+});
+
 test('selecting wasm turns the native kernels on, reported in the backend info', async () => {
   const info = await selectBackend('wasm', { log: false });
   assert.ok(info.nativeConv && !('off' in info.nativeConv), `native conv not active: ${JSON.stringify(info.nativeConv)}`);
