@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvGradients } from './kernels/wasm-conv-grads';
 import { registerZeroCopyIdentity } from './kernels/wasm-identity';
-import { enableNativeConv, nativeConvState, type NativeConvState } from './kernels/native-conv';
+import { enableNativeConv, NATIVE_CONV_ALGORITHMS, nativeConvState, type NativeConvAlgorithm, type NativeConvState } from './kernels/native-conv';
 
 export { tf };
 
@@ -46,7 +46,7 @@ export function describeBackend(info: BackendInfo): string {
   if (info.name === 'wasm') {
     extra = `, simd ${info.simd ? 'on' : 'off'}`;
     const nc = info.nativeConv;
-    if (nc) extra += 'off' in nc ? `; native conv off: ${nc.off}` : `; native conv: ${nc.library}, ${nc.threads} thread${nc.threads === 1 ? '' : 's'}`;
+    if (nc) extra += 'off' in nc ? `; native conv off: ${nc.off}` : `; native conv: ${nc.library} (${nc.algorithm}), ${nc.threads} thread${nc.threads === 1 ? '' : 's'}`;
   }
   return `[simgan] backend: ${info.name} (${info.package}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${extra}) — ${info.reason}`;
 }
@@ -100,7 +100,8 @@ let nativeConvOff: string | undefined;
 /**
  * Make the wasm backend trainable: register the convolution-gradient kernels it lacks or runs slowly, then,
  * unless `SIMGAN_NATIVE_CONV=off`, the native oneDNN convolutions on top (when `npm run build:native` built them).
- * `SIMGAN_NATIVE_THREADS` sets their threads (default 1).
+ * `SIMGAN_NATIVE_THREADS` sets their threads (default 1), `SIMGAN_NATIVE_ALGO` their kernels (auto | direct | sgemm,
+ * see NativeConvAlgorithm).
  */
 function ensureWasmKernels(env: Record<string, string | undefined> = process.env): void {
   if (wasmKernelsRegistered) return;
@@ -119,7 +120,11 @@ function ensureWasmKernels(env: Record<string, string | undefined> = process.env
   if (!(Number.isInteger(threads) && threads >= 1)) {
     throw new Error(`SIMGAN_NATIVE_THREADS=${JSON.stringify(env.SIMGAN_NATIVE_THREADS)} must be an integer ≥ 1`);
   }
-  const { reason } = enableNativeConv({ threads });
+  const algorithm = (env.SIMGAN_NATIVE_ALGO ?? 'auto').trim().toLowerCase() as NativeConvAlgorithm;
+  if (!NATIVE_CONV_ALGORITHMS.includes(algorithm)) {
+    throw new Error(`SIMGAN_NATIVE_ALGO=${JSON.stringify(env.SIMGAN_NATIVE_ALGO)} is not a setting; use one of ${NATIVE_CONV_ALGORITHMS.join(', ')}`);
+  }
+  const { reason } = enableNativeConv({ threads, algorithm });
   if (reason) {
     // Asked for explicitly: a missing build is an error, not a silent slowdown.
     if (setting !== '') throw new Error(`SIMGAN_NATIVE_CONV=${env.SIMGAN_NATIVE_CONV}: native convolutions ${reason}`);

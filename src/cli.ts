@@ -46,7 +46,8 @@ commands:
   bench [--presets a,b] [--variants a,b] [--steps N] [--warmup N] [--batch N] [--json] [--out FILE]
         [--no-torch] [--torch-script PATH]
                     training-step speed: median ms per refiner and discriminator step, images/s, tensor
-                    counts, peak RSS and conv GFLOP/s for each backend variant (wasm, wasm+native, cpu, tensorflow)
+                    counts, peak RSS and conv GFLOP/s for each backend variant (wasm, wasm+native[-direct|-sgemm],
+                    cpu, tensorflow)
                     × preset (default paper-eyes at batch 32, cpu-eyes, cpu-digits, toy), each in its own
                     process, against the PyTorch reference (../shared/bench/torch_reference.py)
   memory RUN_DIR [--json]
@@ -73,6 +74,8 @@ environment:
   SIMGAN_NATIVE_CONV=on|off            wasm's convolutions through the oneDNN addon (default: on when
                                        built by npm run build:native; on makes a missing build an error)
   SIMGAN_NATIVE_THREADS=N              threads for those convolutions (default 1)
+  SIMGAN_NATIVE_ALGO=auto|direct|sgemm their kernels: oneDNN's with Winograd for 3×3 (auto, default),
+                                       oneDNN's without Winograd, or the addon's sgemm paths only
   SIMGAN_BUDGET=smoke|default|paper    how much reproduce and the notebooks run
 `;
 

@@ -70,7 +70,7 @@ test('the plan: cpu only on toy by default, forced by naming both; unknown names
   assert.equal(forced[0].skip, undefined);
   assert.equal(benchPlan({ presets: ['cpu-eyes'], batch: 8 })[0].batch, 8);
   assert.throws(() => benchPlan({ presets: ['papr-eyes'] }), (e: Error) => e instanceof ConfigError && /unknown preset 'papr-eyes'.*paper-eyes, paper-hands, cpu-eyes, cpu-digits, toy/.test(e.message));
-  assert.throws(() => benchPlan({ variants: ['gpu'] }), /unknown variant 'gpu' in --variants; choose from wasm, wasm\+native, cpu, tensorflow/);
+  assert.throws(() => benchPlan({ variants: ['gpu'] }), /unknown variant 'gpu' in --variants; choose from wasm, wasm\+native, wasm\+native-direct, wasm\+native-sgemm, cpu, tensorflow/);
   assert.throws(() => benchPlan({ presets: ['toy'], batch: 5 }), /batchSize=5 must be even/);
 });
 
@@ -186,7 +186,7 @@ test('simgan bench: unknown preset or variant exits 2 naming the allowed values;
   assert.match(p.stderr, /unknown preset 'eyes' in --presets; choose from paper-eyes, paper-hands, cpu-eyes, cpu-digits, toy/);
   const v = simgan(['bench', '--variants', 'gpu', '--no-torch']);
   assert.equal(v.status, 2);
-  assert.match(v.stderr, /unknown variant 'gpu' in --variants; choose from wasm, wasm\+native, cpu, tensorflow/);
+  assert.match(v.stderr, /unknown variant 'gpu' in --variants; choose from wasm, wasm\+native, wasm\+native-direct, wasm\+native-sgemm, cpu, tensorflow/);
   const o = simgan(['bench', '--steps', '0']);
   assert.equal(o.status, 2);
   assert.match(o.stderr, /--steps 0: give a whole number ≥ 1/);

@@ -22,7 +22,7 @@ test('simgan doctor --json prints valid JSON naming the backend (wasm unless a n
   assert.equal(typeof report.wasm.simd, 'boolean');
   assert.ok(Array.isArray(report.datasets) && report.datasets.every((d: { name: string; present: boolean }) => typeof d.present === 'boolean'));
   assert.equal(typeof report.jupyter.found, 'boolean');
-  if (!native) assert.deepEqual(report.nativeConv, { active: true, library: report.nativeConv.library, threads: 1 }, 'run npm run build:native');
+  if (!native) assert.deepEqual(report.nativeConv, { active: true, library: report.nativeConv.library, algorithm: 'auto', threads: 1 }, 'run npm run build:native');
 });
 
 test('SIMGAN_NATIVE_CONV=off: doctor says so; a bad value is an error naming the variable', () => {

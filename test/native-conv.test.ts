@@ -1,13 +1,17 @@
 /**
  * The native (oneDNN) convolution kernels against the pure-JS cpu backend, an independent implementation:
- * forward, fused bias+relu, both gradients and the bias-gradient sum, on both of the addon's paths.
+ * forward, fused bias+relu, both gradients and the bias-gradient sum, on every path of the addon: oneDNN's
+ * primitives (Winograd and direct) and its own sgemm paths (shifted GEMM and im2col).
  * The addon is built by `npm run build:native` (scripts/setup.sh runs it); without it these tests fail and
  * say so, rather than pass on the wasm kernels.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectBackend, tf } from '../src/backend';
-import { disableNativeConv, enableNativeConv, loadNativeConv, nativeConvCounts, nativeConvState, resetNativeConvCounts } from '../src/kernels/native-conv';
+import {
+  disableNativeConv, enableNativeConv, loadNativeConv, NATIVE_CONV_ALGORITHMS, nativeConvCounts, nativeConvState, primitiveChoice,
+  resetNativeConvCounts, type NativeConvAlgorithm,
+} from '../src/kernels/native-conv';
 import { Rng } from '../src/util/random';
 import { maxRelError, randomArray } from './helpers';
 
@@ -17,29 +21,36 @@ interface Case {
   strides: [number, number];
   dilations?: [number, number];
   pad: 'same' | 'valid' | number;
-  /** Which addon path the case must take. */
+  /** Which sgemm path the case must take with algorithm 'sgemm'. */
   path: 'shifted' | 'general';
+  /** With algorithm 'auto': how many of the five convolution calls run as oneDNN primitives, and how many of
+   *  those as Winograd (the rest of the calls take `path`). */
+  auto: { primitive: number; winograd: number };
   /** tfjs has no gradient for dilated convolutions: check the forward kernels only. */
   forwardOnly?: boolean;
 }
 
 const CASES: Case[] = [
-  { name: 'refiner 3×3 same', n: 2, h: 9, w: 13, ci: 16, co: 12, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'shifted' },
-  { name: '1×1', n: 3, h: 5, w: 7, ci: 8, co: 9, kh: 1, kw: 1, strides: [1, 1], pad: 'same', path: 'shifted' },
-  { name: '5×3 valid', n: 2, h: 11, w: 8, ci: 10, co: 8, kh: 5, kw: 3, strides: [1, 1], pad: 'valid', path: 'shifted' },
-  { name: '7×7 same, even sizes', n: 1, h: 12, w: 10, ci: 8, co: 16, kh: 7, kw: 7, strides: [1, 1], pad: 'same', path: 'shifted' },
-  { name: 'numeric pad 2', n: 2, h: 6, w: 9, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], pad: 2, path: 'shifted' },
+  { name: 'refiner 3×3 same', n: 2, h: 9, w: 13, ci: 16, co: 12, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'shifted', auto: { primitive: 5, winograd: 0 } },
+  { name: '1×1', n: 3, h: 5, w: 7, ci: 8, co: 9, kh: 1, kw: 1, strides: [1, 1], pad: 'same', path: 'shifted', auto: { primitive: 5, winograd: 0 } },
+  { name: '5×3 valid', n: 2, h: 11, w: 8, ci: 10, co: 8, kh: 5, kw: 3, strides: [1, 1], pad: 'valid', path: 'shifted', auto: { primitive: 5, winograd: 0 } },
+  { name: '7×7 same, even sizes', n: 1, h: 12, w: 10, ci: 8, co: 16, kh: 7, kw: 7, strides: [1, 1], pad: 'same', path: 'shifted', auto: { primitive: 5, winograd: 0 } },
+  { name: 'numeric pad 2', n: 2, h: 6, w: 9, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], pad: 2, path: 'shifted', auto: { primitive: 5, winograd: 0 } },
   // More rows than one tile of the addon (2,048 padded-grid rows per image; 1,024 im2col rows): tiles must
   // accumulate, and the output copied out of a tile that ends mid-row must land in the right place.
-  { name: 'several row tiles (a tile ends mid-row)', n: 2, h: 40, w: 60, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'shifted' },
-  { name: 'several im2col tiles, stride 2', n: 4, h: 40, w: 60, ci: 3, co: 8, kh: 3, kw: 3, strides: [2, 2], pad: 'same', path: 'general' },
-  { name: 'one input channel', n: 2, h: 10, w: 12, ci: 1, co: 16, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'general' },
-  { name: 'one output channel 1×1', n: 2, h: 7, w: 6, ci: 16, co: 1, kh: 1, kw: 1, strides: [1, 1], pad: 'same', path: 'general' },
-  { name: 'stride 2 same (eye D)', n: 3, h: 35, w: 55, ci: 1, co: 12, kh: 3, kw: 3, strides: [2, 2], pad: 'same', path: 'general' },
-  { name: 'stride 2 same, many channels', n: 2, h: 18, w: 28, ci: 24, co: 16, kh: 3, kw: 3, strides: [2, 2], pad: 'same', path: 'general' },
-  { name: 'stride 4 valid 7×7 (hand D)', n: 2, h: 30, w: 27, ci: 1, co: 8, kh: 7, kw: 7, strides: [4, 4], pad: 'valid', path: 'general' },
-  { name: 'asymmetric stride 2×1, 3×5', n: 2, h: 13, w: 9, ci: 3, co: 5, kh: 3, kw: 5, strides: [2, 1], pad: 'same', path: 'general' },
-  { name: 'dilation 2', n: 2, h: 12, w: 11, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], dilations: [2, 2], pad: 'same', path: 'general', forwardOnly: true },
+  { name: 'several row tiles (a tile ends mid-row)', n: 2, h: 40, w: 60, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'shifted', auto: { primitive: 5, winograd: 0 } },
+  { name: 'several im2col tiles, stride 2', n: 4, h: 40, w: 60, ci: 3, co: 8, kh: 3, kw: 3, strides: [2, 2], pad: 'same', path: 'general', auto: { primitive: 4, winograd: 0 } },
+  { name: 'one input channel', n: 2, h: 10, w: 12, ci: 1, co: 16, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'general', auto: { primitive: 4, winograd: 0 } },
+  { name: 'one output channel 1×1', n: 2, h: 7, w: 6, ci: 16, co: 1, kh: 1, kw: 1, strides: [1, 1], pad: 'same', path: 'general', auto: { primitive: 5, winograd: 0 } },
+  { name: 'stride 2 same (eye D)', n: 3, h: 35, w: 55, ci: 1, co: 12, kh: 3, kw: 3, strides: [2, 2], pad: 'same', path: 'general', auto: { primitive: 4, winograd: 0 } },
+  { name: 'stride 2 same, many channels', n: 2, h: 18, w: 28, ci: 24, co: 16, kh: 3, kw: 3, strides: [2, 2], pad: 'same', path: 'general', auto: { primitive: 5, winograd: 0 } },
+  { name: 'stride 4 valid 7×7 (hand D)', n: 2, h: 30, w: 27, ci: 1, co: 8, kh: 7, kw: 7, strides: [4, 4], pad: 'valid', path: 'general', auto: { primitive: 4, winograd: 0 } },
+  { name: 'asymmetric stride 2×1, 3×5', n: 2, h: 13, w: 9, ci: 3, co: 5, kh: 3, kw: 5, strides: [2, 1], pad: 'same', path: 'general', auto: { primitive: 4, winograd: 0 } },
+  // Winograd F(4×4, 3×3): maps that are not multiples of the 4×4 output tile, and an eye-sized map. Its
+  // filter gradient runs on oneDNN's direct kernel (4 Winograd calls: 3 forward + the input gradient).
+  { name: 'Winograd 3×3 16→16, partial tiles', n: 2, h: 9, w: 13, ci: 16, co: 16, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'shifted', auto: { primitive: 5, winograd: 4 } },
+  { name: 'Winograd 3×3 32→16 on a 35×55 map', n: 2, h: 35, w: 55, ci: 32, co: 16, kh: 3, kw: 3, strides: [1, 1], pad: 'same', path: 'shifted', auto: { primitive: 5, winograd: 4 } },
+  { name: 'dilation 2', n: 2, h: 12, w: 11, ci: 8, co: 8, kh: 3, kw: 3, strides: [1, 1], dilations: [2, 2], pad: 'same', path: 'general', forwardOnly: true, auto: { primitive: 2, winograd: 0 } },
 ];
 
 const TOL = 1e-5;
@@ -95,36 +106,85 @@ test('selecting wasm turns the native kernels on, reported in the backend info',
 });
 
 for (const [k, c] of CASES.entries()) {
-  test(`native ${c.path} path matches the cpu backend: ${c.name}`, async () => {
+  test(`native kernels match the cpu backend (oneDNN primitives, Winograd, sgemm ${c.path}): ${c.name}`, async () => {
     await selectBackend('cpu', { log: false });
     const want = await run(c, 100 + k);
     await selectBackend('wasm', { log: false });
-    enableNativeConv();
-    resetNativeConvCounts();
-    const got = await run(c, 100 + k);
-    // conv2d, fused conv2d, the taped conv2d, its filter and input gradients: all on the expected path.
-    assert.equal(nativeConvCounts[c.path], c.forwardOnly ? 2 : 5, `${c.path} calls: ${JSON.stringify(nativeConvCounts)}`);
-    if (!c.forwardOnly) assert.ok(nativeConvCounts.sum >= 1, `bias gradient did not use the native sum: ${JSON.stringify(nativeConvCounts)}`);
-    for (const key of c.forwardOnly ? (['y', 'fused'] as const) : (['y', 'fused', 'dx', 'dw', 'db'] as const)) {
-      const err = maxRelError(got[key]!, want[key]!);
-      assert.ok(err < TOL, `${c.name}: ${key} relative error ${err.toExponential(2)} ≥ ${TOL}`);
+    // conv2d, fused conv2d, the taped conv2d, its filter and input gradients: five convolution calls.
+    const calls = c.forwardOnly ? 2 : 5;
+    const expected: Record<NativeConvAlgorithm, { primitive: number; winograd: number }> = {
+      sgemm: { primitive: 0, winograd: 0 },
+      direct: { primitive: c.auto.primitive, winograd: 0 },
+      auto: c.auto,
+    };
+    for (const algorithm of NATIVE_CONV_ALGORITHMS) {
+      enableNativeConv({ algorithm });
+      resetNativeConvCounts();
+      const got = await run(c, 100 + k);
+      const counts = `${algorithm}: ${JSON.stringify(nativeConvCounts)}`;
+      assert.equal(nativeConvCounts.primitive, expected[algorithm].primitive, counts);
+      assert.equal(nativeConvCounts.winograd, expected[algorithm].winograd, counts);
+      assert.equal(nativeConvCounts[c.path], calls - expected[algorithm].primitive, counts);
+      if (!c.forwardOnly) assert.ok(nativeConvCounts.sum >= 1, `bias gradient did not use the native sum: ${counts}`);
+      for (const key of c.forwardOnly ? (['y', 'fused'] as const) : (['y', 'fused', 'dx', 'dw', 'db'] as const)) {
+        const err = maxRelError(got[key]!, want[key]!);
+        assert.ok(err < TOL, `${c.name}, ${algorithm}: ${key} relative error ${err.toExponential(2)} ≥ ${TOL}`);
+      }
     }
+    enableNativeConv();
   });
 }
 
-test('a hand-computed 2×2 valid convolution with 8 channels (every weight 1)', async () => {
+test('a hand-computed 2×2 valid convolution with 8 channels (every weight 1), on both kinds of path', async () => {
   await selectBackend('wasm', { log: false });
-  enableNativeConv({ minChannels: 1 });
-  resetNativeConvCounts();
-  // x[i, j, c] = i·3 + j (same in every channel): each output sums a 2×2 window × 8 input channels.
-  const xs = new Float32Array(9 * 8).map((_, k) => Math.floor(k / 8));
-  const x = tf.tensor4d(xs, [1, 3, 3, 8]);
-  const w = tf.ones([2, 2, 8, 1]) as tf.Tensor4D;
-  const y = await tf.conv2d(x, w, 1, 'valid').data();
-  assert.deepEqual(Array.from(y), [8 * (0 + 1 + 3 + 4), 8 * (1 + 2 + 4 + 5), 8 * (3 + 4 + 6 + 7), 8 * (4 + 5 + 7 + 8)]);
-  assert.equal(nativeConvCounts.shifted, 1);
-  tf.dispose([x, w]);
+  for (const algorithm of ['sgemm', 'auto'] as const) {
+    enableNativeConv({ minChannels: 1, algorithm });
+    resetNativeConvCounts();
+    // x[i, j, c] = i·3 + j (same in every channel): each output sums a 2×2 window × 8 input channels.
+    const xs = new Float32Array(9 * 8).map((_, k) => Math.floor(k / 8));
+    const x = tf.tensor4d(xs, [1, 3, 3, 8]);
+    const w = tf.ones([2, 2, 8, 1]) as tf.Tensor4D;
+    const y = await tf.conv2d(x, w, 1, 'valid').data();
+    assert.deepEqual(Array.from(y), [8 * (0 + 1 + 3 + 4), 8 * (1 + 2 + 4 + 5), 8 * (3 + 4 + 6 + 7), 8 * (4 + 5 + 7 + 8)]);
+    assert.equal(algorithm === 'sgemm' ? nativeConvCounts.shifted : nativeConvCounts.primitive, 1, algorithm);
+    tf.dispose([x, w]);
+  }
   enableNativeConv();
+});
+
+test('Winograd is chosen only for 3×3 stride-1 forward and input-gradient calls with ≥ 16 channels', () => {
+  const g = { n: 2, h: 35, w: 55, ci: 64, co: 64, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, oh: 35, ow: 55 };
+  assert.equal(primitiveChoice(0, g, 'auto', 8), 'winograd');
+  assert.equal(primitiveChoice(2, g, 'auto', 8), 'winograd');
+  assert.equal(primitiveChoice(1, g, 'auto', 8), 'direct');
+  assert.equal(primitiveChoice(0, g, 'direct', 8), 'direct');
+  assert.equal(primitiveChoice(0, g, 'sgemm', 8), undefined);
+  assert.equal(primitiveChoice(0, { ...g, sh: 2, sw: 2, oh: 18, ow: 28 }, 'auto', 8), 'direct');
+  assert.equal(primitiveChoice(0, { ...g, kh: 1, kw: 1, pt: 0, pl: 0 }, 'auto', 8), 'direct');
+  assert.equal(primitiveChoice(0, { ...g, ci: 8 }, 'auto', 8), 'direct');
+  assert.equal(primitiveChoice(0, { ...g, dh: 2, dw: 2 }, 'auto', 8), 'direct');
+  // A one-channel image's input gradient stays on im2col (oneDNN's was 2× slower there).
+  assert.equal(primitiveChoice(2, { ...g, ci: 1 }, 'auto', 8), undefined);
+  assert.equal(primitiveChoice(0, { ...g, ci: 1 }, 'auto', 8), 'direct');
+});
+
+test('enableNativeConv rejects an unknown algorithm by name', () => {
+  assert.throws(() => enableNativeConv({ algorithm: 'fast' as NativeConvAlgorithm }), /algorithm must be one of auto, direct, sgemm, got "fast"/);
+});
+
+test('oneDNN primitives are built once per shape and reused', async () => {
+  await selectBackend('wasm', { log: false });
+  enableNativeConv();
+  const addon = loadNativeConv().addon!;
+  const c = CASES.find((k) => k.auto.winograd > 0)!;
+  const before = addon.info().primitivesBuilt;
+  await run(c, 11);
+  const built = addon.info().primitivesBuilt;
+  assert.ok(built > before, 'the first run must build primitives');
+  await run(c, 12);
+  await run(c, 13);
+  assert.equal(addon.info().primitivesBuilt, built, 'the same shapes again must hit the cache');
+  assert.ok(addon.info().cachedPrimitives >= built - before);
 });
 
 test('native kernels free what they allocate (tensors and wasm buffers stay flat)', async () => {
@@ -149,7 +209,7 @@ test('disableNativeConv restores the wasm kernels, and they give the same number
   assert.equal(nativeConvState(), undefined);
   resetNativeConvCounts();
   const wasmOnly = await run(c, 3);
-  assert.deepEqual(nativeConvCounts, { shifted: 0, general: 0, sum: 0, pool: 0, fallback: 0 });
+  assert.deepEqual(nativeConvCounts, { primitive: 0, winograd: 0, shifted: 0, general: 0, sum: 0, pool: 0, fallback: 0 });
   for (const key of ['y', 'dx', 'dw'] as const) assert.ok(maxRelError(native[key]!, wasmOnly[key]!) < TOL, key);
   enableNativeConv();
 });

@@ -63,7 +63,8 @@ export interface ConvBenchResult {
   shape: { input: [number, number, number, number]; filter: [number, number, number, number]; padding: 'same' };
   /** Median ms of one forward convolution. */
   ms: number;
-  /** 2·N·H·W·Cin·Cout·k·k / median time (multiply-adds count 2; 'same' padding's zeros counted too). */
+  /** 2·N·H·W·Cin·Cout·k·k / median time (multiply-adds count 2; 'same' padding's zeros counted too). For a
+   *  Winograd kernel (wasm+native's default) this is an effective rate: it does fewer multiplications. */
   gflops: number;
   samplesMs: number[];
 }

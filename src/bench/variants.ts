@@ -20,14 +20,31 @@ export interface BenchVariant {
   defaultPresets?: { only: readonly string[]; reason: string };
 }
 
+function nativeAvailable(): true | string {
+  const { addon, reason } = loadNativeConv();
+  return addon ? true : `native convolutions ${reason}`;
+}
+
 export const BENCH_VARIANTS: readonly BenchVariant[] = [
   // wasm alone: XNNPACK's convolutions and the composite gradient kernels (what runs without the addon).
   { label: 'wasm', env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'off' }, available: () => true },
   // wasm with the native oneDNN convolutions (src/kernels/native-conv.ts): the default when the addon is built.
   {
     label: 'wasm+native',
-    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on' },
-    available: () => (loadNativeConv().addon ? true : `native convolutions ${loadNativeConv().reason}`),
+    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on', SIMGAN_NATIVE_ALGO: 'auto' },
+    available: nativeAvailable,
+  },
+  // The same without Winograd: every convolution computed term by term, as PyTorch's CPU convolutions do.
+  {
+    label: 'wasm+native-direct',
+    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on', SIMGAN_NATIVE_ALGO: 'direct' },
+    available: nativeAvailable,
+  },
+  // Only the addon's own sgemm paths (shifted GEMM, im2col), no oneDNN convolution primitives.
+  {
+    label: 'wasm+native-sgemm',
+    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on', SIMGAN_NATIVE_ALGO: 'sgemm' },
+    available: nativeAvailable,
   },
   {
     label: 'cpu',

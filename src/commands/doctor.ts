@@ -30,7 +30,7 @@ export interface DoctorReport {
   wasm: { simd: boolean; threads: number | null; multithreadSupport: boolean };
   native: NativeProbe[];
   /** The native oneDNN convolutions for wasm (`npm run build:native`): in use, or why not. */
-  nativeConv: { active: true; library: string; threads: number } | { active: false; reason: string };
+  nativeConv: { active: true; library: string; algorithm: string; threads: number } | { active: false; reason: string };
   jupyter: JupyterStatus;
   datasets: DatasetStatus[];
   machine: { node: string; platform: string; cpus: number; memoryGiB: number };
@@ -93,7 +93,7 @@ async function wasmThreads(active: string): Promise<number | null> {
 
 function nativeConvStatus(): DoctorReport['nativeConv'] {
   const state = nativeConvState();
-  if (state) return { active: true, library: state.library, threads: state.threads };
+  if (state) return { active: true, library: state.library, algorithm: state.algorithm, threads: state.threads };
   const { addon, reason } = loadNativeConv();
   if (!addon) return { active: false, reason: reason ?? 'unavailable' };
   return { active: false, reason: process.env.SIMGAN_NATIVE_CONV ? `SIMGAN_NATIVE_CONV=${process.env.SIMGAN_NATIVE_CONV}` : 'wasm is not the active backend' };
@@ -121,7 +121,7 @@ export function formatDoctor(r: DoctorReport): string {
     `backend        ${r.backend.name} (${r.backend.package}) — ${r.backend.reason}`,
     `tfjs           ${r.tfjs.tfjs} (core ${r.tfjs.core}, wasm ${r.tfjs.wasm})`,
     `wasm           simd ${yes(r.wasm.simd)}, threads ${r.wasm.threads}, multithread support ${yes(r.wasm.multithreadSupport)}`,
-    `native conv    ${r.nativeConv.active ? `${r.nativeConv.library}, ${r.nativeConv.threads} thread${r.nativeConv.threads === 1 ? '' : 's'} (wasm's convolutions run natively)` : `off — ${r.nativeConv.reason}`}`,
+    `native conv    ${r.nativeConv.active ? `${r.nativeConv.library} (${r.nativeConv.algorithm} kernels), ${r.nativeConv.threads} thread${r.nativeConv.threads === 1 ? '' : 's'} (wasm's convolutions run natively)` : `off — ${r.nativeConv.reason}`}`,
     ...r.native.map((n) => `native         ${n.package}: ${n.installed ? 'installed' : 'not installed'}${n.error ? ` (${n.error})` : ''}`),
     `jupyter        ${r.jupyter.found ? `${r.jupyter.executable} (notebook ${r.jupyter.versions?.notebook ?? '?'}, nbconvert ${r.jupyter.versions?.nbconvert ?? '?'})` : 'not found'}`,
     `tslab kernel   ${r.jupyter.tslabKernel ? r.jupyter.tslabKernel.resourceDir : 'not registered'}`,

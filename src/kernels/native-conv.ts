@@ -1,7 +1,7 @@
 /**
  * Optional native convolution kernels for the wasm backend: a small Node-API addon (`native/conv.c`) that runs
- * convolutions and both of their gradients through oneDNN's sgemm on tensors that stay in the wasm heap, plus
- * the two other kernels a training step spends time in on wasm: the bias-gradient sum and MaxPoolGrad.
+ * convolutions and both of their gradients through oneDNN on tensors that stay in the wasm heap, plus the two
+ * other kernels a training step spends time in on wasm: the bias-gradient sum and MaxPoolGrad.
  *
  * Why: the wasm backend's convolutions (XNNPACK) are limited to 128-bit wasm SIMD; on a CPU with AVX2/AVX-512
  * they reach about a third of what the same core does natively (see README, "Performance"). Training time is
@@ -9,10 +9,14 @@
  *
  * The addon is built by `npm run build:native` (scripts/build-native.sh: gcc, Node's headers, libdnnl-dev;
  * `scripts/setup.sh` installs them). When it is missing or `SIMGAN_NATIVE_CONV=off`, everything runs on the
- * wasm kernels as before. Stride-1 convolutions with at least `minChannels` channels on both sides take the
- * shifted-GEMM path; every other NHWC convolution (strides, dilations, one-channel images) takes im2col + GEMM.
- * What the addon does not take (NCHW, activations other than linear/relu, sums over other axes) falls
- * through to the kernels registered before.
+ * wasm kernels as before. Each NHWC convolution goes, in order of preference, to
+ *   1. a oneDNN convolution primitive (`primitive`): Winograd F(4×4, 3×3) for 3×3 stride-1 convolutions with
+ *      ≥ 16 channels on both sides (forward and input gradient), oneDNN's direct kernels otherwise;
+ *   2. the addon's own sgemm paths when oneDNN has no fast kernel for the shape: stride-1 convolutions with at
+ *      least `minChannels` channels on both sides as a shifted GEMM (`shifted`), everything else as im2col +
+ *      GEMM (`general`).
+ * `algorithm` narrows that choice (see NativeConvAlgorithm). What the addon does not take (NCHW, activations
+ * other than linear/relu, sums over other axes) falls through to the kernels registered before.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -23,6 +27,13 @@ type TensorInfo = tf.TensorInfo;
 
 /** The functions `native/conv.c` exports (argument order as there). */
 export interface NativeConvAddon {
+  /**
+   * A cached oneDNN convolution primitive: kind 0 forward (a = x, b = w, out = y, with bias and relu), 1 filter
+   * gradient (a = x, b = dy, out = dw), 2 input gradient (a = dy, b = w, out = dx). `winograd` 1 asks for the
+   * Winograd kernels (3×3 stride 1 only). Returns oneDNN's kernel name, or null (nothing written) when oneDNN
+   * has no fast kernel for the shape.
+   */
+  convPrimitive(kind: number, a: Float32Array, b: Float32Array, out: Float32Array, bias: Float32Array | null, relu: number, winograd: number, n: number, h: number, wd: number, ci: number, kh: number, kw: number, co: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): string | null;
   /** Stride-1 convolution; `bias` (Co values) and `relu` (0/1) are applied as the output is written. */
   conv(x: Float32Array, w: Float32Array, y: Float32Array, n: number, h: number, wd: number, ci: number, kh: number, kw: number, co: number, pt: number, pl: number, oh: number, ow: number, bias: Float32Array | null, relu: number): void;
   filterGrad(x: Float32Array, dy: Float32Array, dw: Float32Array, n: number, h: number, wd: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, pt: number, pl: number): void;
@@ -32,8 +43,10 @@ export interface NativeConvAddon {
   sumRows(x: Float32Array, cols: number, out: Float32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
   setThreads(n: number): void;
-  info(): { library: string; threads: number };
-  /** Free the addon's scratch buffers. */
+  /** `cachedPrimitives`: shapes in this thread's primitive cache (hits and misses); `primitivesBuilt`: lookups
+   *  that had to build one since the addon loaded (flat over a training loop unless the cache thrashes). */
+  info(): { library: string; threads: number; cachedPrimitives: number; primitivesBuilt: number };
+  /** Free the addon's scratch buffers and cached primitives. */
   release(): void;
 }
 
@@ -63,7 +76,17 @@ export function loadNativeConv(): NativeConvLoad {
   return loaded;
 }
 
+/**
+ * Which convolution kernels the addon uses: `auto` (default) oneDNN's primitives with Winograd where it pays,
+ * `direct` oneDNN's primitives without Winograd (every convolution computed term by term, as the sgemm paths
+ * and the wasm kernels do), `sgemm` only the addon's own sgemm paths.
+ */
+export type NativeConvAlgorithm = 'auto' | 'direct' | 'sgemm';
+export const NATIVE_CONV_ALGORITHMS: readonly NativeConvAlgorithm[] = ['auto', 'direct', 'sgemm'];
+
 export interface NativeConvOptions {
+  /** Default 'auto'. */
+  algorithm?: NativeConvAlgorithm;
   /** Stride-1 convolutions with fewer input or output channels take the im2col path (a shifted GEMM with
    *  K or N that small wastes the GEMM). Default 8. */
   minChannels?: number;
@@ -77,6 +100,7 @@ export interface NativeConvState {
   library: string;
   threads: number;
   minChannels: number;
+  algorithm: NativeConvAlgorithm;
 }
 
 type WasmBackend = tf.KernelBackend & {
@@ -93,11 +117,14 @@ interface KernelArgs {
 const KERNELS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.MaxPoolGrad] as const;
 type KernelName = (typeof KERNELS)[number];
 
-/** How many kernel calls took each path since the last reset (tests check that the addon really ran). */
-export const nativeConvCounts = { shifted: 0, general: 0, sum: 0, pool: 0, fallback: 0 };
+/**
+ * How many kernel calls took each path since the last reset (tests check that the addon really ran).
+ * `winograd` counts the primitive calls that ran a Winograd kernel (they are in `primitive` too).
+ */
+export const nativeConvCounts = { primitive: 0, winograd: 0, shifted: 0, general: 0, sum: 0, pool: 0, fallback: 0 };
 
 export function resetNativeConvCounts(): void {
-  nativeConvCounts.shifted = nativeConvCounts.general = nativeConvCounts.sum = nativeConvCounts.pool = nativeConvCounts.fallback = 0;
+  for (const key of Object.keys(nativeConvCounts) as Array<keyof typeof nativeConvCounts>) nativeConvCounts[key] = 0;
 }
 
 /** The configs replaced by `enableNativeConv`, restored by `disableNativeConv`. */
@@ -114,17 +141,8 @@ interface Geometry {
   sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; oh: number; ow: number;
 }
 
-/**
- * How the addon runs a convolution: `shifted` (stride 1, dilation 1, enough channels: one GEMM per kernel
- * offset, no copies of the input), `general` (anything else: im2col in row tiles, one GEMM per tile), or
- * undefined (NCHW, or an im2col row too long) for the previously registered kernel.
- */
-function plan(
-  xShape: number[],
-  filterShape: number[],
-  attrs: Record<string, unknown>,
-  minChannels: number,
-): { path: 'shifted' | 'general'; g: Geometry } | undefined {
+/** The convolution's sizes and padding, or undefined for what the addon does not take (NCHW, negative padding). */
+function geometry(xShape: number[], filterShape: number[], attrs: Record<string, unknown>): Geometry | undefined {
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC' && attrs.dataFormat !== 'channelsLast') return undefined;
   const info = tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
@@ -140,38 +158,77 @@ function plan(
     kh: info.filterHeight, kw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth,
     dh: info.dilationHeight, dw: info.dilationWidth, pt: info.padInfo.top, pl: info.padInfo.left, oh: info.outHeight, ow: info.outWidth,
   };
+  return g;
+}
+
+/** The addon's convolution kinds (native/conv.c: PRIM_FORWARD, PRIM_FILTER_GRAD, PRIM_INPUT_GRAD, and conv_general's modes). */
+const FORWARD = 0, FILTER_GRAD = 1, INPUT_GRAD = 2;
+type Kind = typeof FORWARD | typeof FILTER_GRAD | typeof INPUT_GRAD;
+
+/**
+ * Whether to ask oneDNN for a primitive, and with which algorithm (undefined: use the sgemm paths). Chosen from
+ * per-layer timings of the eye networks at batch 32–64 (DESIGN.md, "Performance decisions"): Winograd halves
+ * the 3×3 forward and input-gradient time when both sides have ≥ 16 channels, but its filter gradient was no
+ * faster than the direct kernel; oneDNN's input gradient of a one-channel image was 2× slower than im2col's.
+ */
+export function primitiveChoice(kind: Kind, g: Geometry, algorithm: NativeConvAlgorithm, minChannels: number): 'winograd' | 'direct' | undefined {
+  if (algorithm === 'sgemm') return undefined;
+  if (kind === INPUT_GRAD && g.ci < minChannels) return undefined;
+  const winogradShape = g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && g.ci >= 16 && g.co >= 16;
+  return algorithm === 'auto' && winogradShape && kind !== FILTER_GRAD ? 'winograd' : 'direct';
+}
+
+/**
+ * How the sgemm paths run a convolution: `shifted` (stride 1, dilation 1, enough channels: one GEMM per kernel
+ * offset, no copies of the input), `general` (anything else: im2col in row tiles, one GEMM per tile), or
+ * undefined (an im2col row too long) for the previously registered kernel.
+ */
+function sgemmPath(g: Geometry, minChannels: number): 'shifted' | 'general' | undefined {
   const unit = g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
-  if (unit && g.ci >= minChannels && g.co >= minChannels && g.kh * g.kw <= MAX_KERNEL_OFFSETS) return count({ path: 'shifted', g });
-  if (g.kh * g.kw * g.ci <= MAX_COLUMN_LENGTH) return count({ path: 'general', g });
+  if (unit && g.ci >= minChannels && g.co >= minChannels && g.kh * g.kw <= MAX_KERNEL_OFFSETS) return 'shifted';
+  if (g.kh * g.kw * g.ci <= MAX_COLUMN_LENGTH) return 'general';
   return undefined;
 }
 
-function count<T extends { path: 'shifted' | 'general' }>(p: T): T {
-  nativeConvCounts[p.path]++;
-  return p;
+function general(addon: NativeConvAddon, mode: Kind, g: Geometry, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  addon.convGeneral(mode, a, b, out, g.n, g.h, g.w, g.ci, g.kh, g.kw, g.co, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow);
 }
 
-/** The addon's general-path modes (native/conv.c, conv_general). */
-const FORWARD = 0, FILTER_GRAD = 1, INPUT_GRAD = 2;
-
-function general(addon: NativeConvAddon, mode: number, g: Geometry, a: Float32Array, b: Float32Array, out: Float32Array): void {
-  addon.convGeneral(mode, a, b, out, g.n, g.h, g.w, g.ci, g.kh, g.kw, g.co, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow);
+/** Run `kind` as a oneDNN primitive when the policy and oneDNN agree; false when the sgemm paths must do it. */
+function tryPrimitive(
+  addon: NativeConvAddon, kind: Kind, g: Geometry, algorithm: NativeConvAlgorithm, minChannels: number,
+  a: Float32Array, b: Float32Array, out: Float32Array, bias: Float32Array | null = null, relu = false,
+): boolean {
+  const choice = primitiveChoice(kind, g, algorithm, minChannels);
+  if (!choice) return false;
+  const impl = addon.convPrimitive(kind, a, b, out, bias, relu ? 1 : 0, choice === 'winograd' ? 1 : 0,
+    g.n, g.h, g.w, g.ci, g.kh, g.kw, g.co, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow);
+  if (impl === null) return false;
+  nativeConvCounts.primitive++;
+  if (impl.includes('wino')) nativeConvCounts.winograd++;
+  return true;
 }
 
 type Fallback = (name: KernelName, args: KernelArgs) => TensorInfo;
 
-function kernelFuncs(addon: NativeConvAddon, minChannels: number, fallback: Fallback): Record<KernelName, (a: KernelArgs) => TensorInfo> {
+function kernelFuncs(addon: NativeConvAddon, minChannels: number, algorithm: NativeConvAlgorithm, fallback: Fallback): Record<KernelName, (a: KernelArgs) => TensorInfo> {
   /** y = conv(x, filter) (+ bias, ReLU) into a new output tensor, or undefined when this convolution is not ours. */
   const forward = (args: KernelArgs, x: TensorInfo, filter: TensorInfo, bias?: TensorInfo, relu = false): TensorInfo | undefined => {
-    const p = plan(x.shape, filter.shape, args.attrs, minChannels);
-    if (!p || x.dtype !== 'float32') return undefined;
-    const { g } = p;
+    const g = geometry(x.shape, filter.shape, args.attrs);
+    if (!g || x.dtype !== 'float32') return undefined;
     const b = args.backend;
     const out = b.makeOutput([g.n, g.oh, g.ow, g.co], 'float32');
     // Views are taken after makeOutput: an allocation may grow (and so replace) the wasm memory buffer.
     const y = b.typedArrayFromHeap(out);
     const biasValues = bias ? b.typedArrayFromHeap(bias) : null;
-    if (p.path === 'shifted') {
+    if (tryPrimitive(addon, FORWARD, g, algorithm, minChannels, b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), y, biasValues, relu)) return out;
+    const path = sgemmPath(g, minChannels);
+    if (!path) {
+      b.disposeData(out.dataId);
+      return undefined;
+    }
+    nativeConvCounts[path]++;
+    if (path === 'shifted') {
       addon.conv(b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), y, g.n, g.h, g.w, g.ci, g.kh, g.kw, g.co, g.pt, g.pl, g.oh, g.ow, biasValues, relu ? 1 : 0);
     } else {
       general(addon, FORWARD, g, b.typedArrayFromHeap(x), b.typedArrayFromHeap(filter), y);
@@ -197,13 +254,19 @@ function kernelFuncs(addon: NativeConvAddon, minChannels: number, fallback: Fall
   const backpropFilter = (args: KernelArgs): TensorInfo => {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const filterShape = args.attrs.filterShape as number[];
-    const p = plan(x.shape, filterShape, args.attrs, minChannels);
-    if (!p) return fallback(tf.Conv2DBackpropFilter, args);
-    const { g } = p;
+    const g = geometry(x.shape, filterShape, args.attrs);
+    const path = g && sgemmPath(g, minChannels);
+    if (!g) return fallback(tf.Conv2DBackpropFilter, args);
     const b = args.backend;
     const out = b.makeOutput(filterShape, 'float32');
     const [xs, dys, dw] = [b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), b.typedArrayFromHeap(out)];
-    if (p.path === 'shifted') addon.filterGrad(xs, dys, dw, g.n, g.h, g.w, g.ci, g.oh, g.ow, g.co, g.kh, g.kw, g.pt, g.pl);
+    if (tryPrimitive(addon, FILTER_GRAD, g, algorithm, minChannels, xs, dys, dw)) return out;
+    if (!path) {
+      b.disposeData(out.dataId);
+      return fallback(tf.Conv2DBackpropFilter, args);
+    }
+    nativeConvCounts[path]++;
+    if (path === 'shifted') addon.filterGrad(xs, dys, dw, g.n, g.h, g.w, g.ci, g.oh, g.ow, g.co, g.kh, g.kw, g.pt, g.pl);
     else general(addon, FILTER_GRAD, g, xs, dys, dw);
     return out;
   };
@@ -211,13 +274,19 @@ function kernelFuncs(addon: NativeConvAddon, minChannels: number, fallback: Fall
   const backpropInput = (args: KernelArgs): TensorInfo => {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const inputShape = args.attrs.inputShape as number[];
-    const p = plan(inputShape, filter.shape, args.attrs, minChannels);
-    if (!p) return fallback(tf.Conv2DBackpropInput, args);
-    const { g } = p;
+    const g = geometry(inputShape, filter.shape, args.attrs);
+    const path = g && sgemmPath(g, minChannels);
+    if (!g) return fallback(tf.Conv2DBackpropInput, args);
     const b = args.backend;
     const out = b.makeOutput(inputShape, 'float32');
     const [dys, ws, dx] = [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter), b.typedArrayFromHeap(out)];
-    if (p.path === 'shifted') addon.inputGrad(dys, ws, dx, g.n, g.oh, g.ow, g.co, g.kh, g.kw, g.ci, g.pt, g.pl, g.h, g.w);
+    if (tryPrimitive(addon, INPUT_GRAD, g, algorithm, minChannels, dys, ws, dx)) return out;
+    if (!path) {
+      b.disposeData(out.dataId);
+      return fallback(tf.Conv2DBackpropInput, args);
+    }
+    nativeConvCounts[path]++;
+    if (path === 'shifted') addon.inputGrad(dys, ws, dx, g.n, g.oh, g.ow, g.co, g.kh, g.kw, g.ci, g.pt, g.pl, g.h, g.w);
     else general(addon, INPUT_GRAD, g, dys, ws, dx);
     return out;
   };
@@ -272,6 +341,8 @@ export function enableNativeConv(options: NativeConvOptions = {}): { state?: Nat
   if (!addon) return { reason };
   const minChannels = options.minChannels ?? 8;
   const threads = options.threads ?? 1;
+  const algorithm = options.algorithm ?? 'auto';
+  if (!NATIVE_CONV_ALGORITHMS.includes(algorithm)) throw new Error(`enableNativeConv: algorithm must be one of ${NATIVE_CONV_ALGORITHMS.join(', ')}, got ${JSON.stringify(algorithm)}`);
   if (!(Number.isInteger(minChannels) && minChannels >= 1)) throw new Error(`enableNativeConv: minChannels must be an integer ≥ 1, got ${minChannels}`);
   if (!(Number.isInteger(threads) && threads >= 1)) throw new Error(`enableNativeConv: threads must be an integer ≥ 1, got ${threads}`);
   if (previous) disableNativeConv();
@@ -282,7 +353,7 @@ export function enableNativeConv(options: NativeConvOptions = {}): { state?: Nat
     saved.set(name, config);
   }
   const fallback = (name: KernelName, args: KernelArgs) => (nativeConvCounts.fallback++, saved.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo);
-  const funcs = kernelFuncs(addon, minChannels, fallback);
+  const funcs = kernelFuncs(addon, minChannels, algorithm, fallback);
   for (const name of KERNELS) {
     const old = saved.get(name)!;
     tf.unregisterKernel(name, 'wasm');
@@ -292,7 +363,7 @@ export function enableNativeConv(options: NativeConvOptions = {}): { state?: Nat
   previous = saved;
   addon.setThreads(threads);
   const info = addon.info();
-  state = { library: info.library, threads: info.threads, minChannels };
+  state = { library: info.library, threads: info.threads, minChannels, algorithm };
   return { state };
 }
 
