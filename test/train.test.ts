@@ -11,7 +11,7 @@ import { renderToy } from '../src/data/toy';
 import { latestCheckpoint } from '../src/runs/checkpoint';
 import { readMetrics } from '../src/runs/run-dir';
 import { CollapseMonitor } from '../src/train/monitor';
-import { train, TrainingDivergedError } from '../src/train/train';
+import { explainWasmHeapError, train, TrainingDivergedError } from '../src/train/train';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'simgan-train-'));
 const quiet = () => undefined;
@@ -156,4 +156,17 @@ test('learning on toy: refined images move toward the real domain and keep their
   assert.ok(corr >= 0.8, `refined/synthetic correlation ${corr.toFixed(3)}`);
   tf.dispose([syn, real, refined]);
   r.trainer.dispose();
+});
+
+test('a wasm fault while training is explained as the heap running out, with the batch and what to change', () => {
+  const config = resolveConfig('paper-eyes');
+  const fault = new WebAssembly.RuntimeError('memory access out of bounds');
+  const explained = explainWasmHeapError(fault, config, 'wasm', 3.9 * 2 ** 30) as Error;
+  assert.ok(explained instanceof Error && explained !== fault);
+  assert.match(explained.message, /batch 512 on 35×55 images \(memory access out of bounds; its heap had grown to 3\.9 GiB\)/);
+  assert.match(explained.message, /--set batchSize=32/);
+  // Other errors, and faults on other backends, pass through untouched.
+  const other = new Error('disk full');
+  assert.equal(explainWasmHeapError(other, config, 'wasm'), other);
+  assert.equal(explainWasmHeapError(fault, config, 'cpu'), fault);
 });

@@ -136,7 +136,7 @@ const MAX_KERNEL_OFFSETS = 64;
 /** Longest im2col row (kh·kw·Ci) the general path takes: its 1024-row tile is then at most 64 MiB. */
 const MAX_COLUMN_LENGTH = 16384;
 
-interface Geometry {
+export interface Geometry {
   n: number; h: number; w: number; ci: number; co: number; kh: number; kw: number;
   sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; oh: number; ow: number;
 }
@@ -167,9 +167,10 @@ type Kind = typeof FORWARD | typeof FILTER_GRAD | typeof INPUT_GRAD;
 
 /**
  * Whether to ask oneDNN for a primitive, and with which algorithm (undefined: use the sgemm paths). Chosen from
- * per-layer timings of the eye networks at batch 32–64 (DESIGN.md, "Performance decisions"): Winograd halves
- * the 3×3 forward and input-gradient time when both sides have ≥ 16 channels, but its filter gradient was no
- * faster than the direct kernel; oneDNN's input gradient of a one-channel image was 2× slower than im2col's.
+ * per-layer timings of the eye networks at batch 32–64 (DESIGN.md, "Performance decisions"): with ≥ 16 channels
+ * on both sides Winograd took 25–40% less time than oneDNN's direct kernel for the 3×3 forward and input
+ * gradient (half the shifted GEMM's), but its filter gradient was no faster than the direct one; oneDNN's input
+ * gradient of a one-channel image was 2× slower than im2col's.
  */
 export function primitiveChoice(kind: Kind, g: Geometry, algorithm: NativeConvAlgorithm, minChannels: number): 'winograd' | 'direct' | undefined {
   if (algorithm === 'sgemm') return undefined;

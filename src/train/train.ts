@@ -76,6 +76,30 @@ export interface TrainResult {
 /** A loss became NaN or infinite; the message names the step and the last good checkpoint. */
 export class TrainingDivergedError extends Error {}
 
+/**
+ * The wasm backend reports an exhausted heap as a bare WebAssembly `RuntimeError` ("memory access out of
+ * bounds", "table index is out of bounds": a failed allocation is used as if it had succeeded). 32-bit
+ * WebAssembly addresses at most 4 GiB, and the paper presets' batch of 512 needs more. Say what it most
+ * likely means, with the heap size reached, and what to change; any other error is returned as it is.
+ */
+export function explainWasmHeapError(e: unknown, config: SimGANConfig, backend: string, heapBytes?: number): unknown {
+  if (backend !== 'wasm' || !(e instanceof WebAssembly.RuntimeError)) return e;
+  const { height, width } = config.image;
+  const heap = heapBytes === undefined ? '' : `; its heap had grown to ${(heapBytes / 2 ** 30).toFixed(1)} GiB`;
+  return new Error(
+    `the wasm backend failed training at batch ${config.batchSize} on ${height}×${width} images (${e.message}${heap}): ` +
+      `most likely it ran out of memory (WebAssembly's heap is at most 4 GiB; the eye networks take about 1 GiB ` +
+      `at batch 32). Lower the batch, e.g. --set batchSize=32 --set history.size=128, or install a native backend ` +
+      `(README, "Backends").`,
+  );
+}
+
+/** Bytes of the wasm backend's heap, when it is the active backend. */
+function wasmHeapBytes(): number | undefined {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return b.wasm?.HEAPU8?.length;
+}
+
 export function totalSteps(c: SimGANConfig): number {
   return c.schedule.refinerPretrainSteps + c.schedule.discriminatorPretrainSteps + c.schedule.steps;
 }
@@ -255,8 +279,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     await checkpoint();
     return { status: 'completed', step, totalSteps: total, trainer, runDir: paths?.root };
   } catch (e) {
-    trainer.dispose();
-    throw e;
+    const error = explainWasmHeapError(e, config, tf.getBackend(), wasmHeapBytes());
+    try {
+      trainer.dispose();
+    } catch {
+      // After a wasm fault the heap is unusable and freeing throws too: report the first error, not this one.
+    }
+    throw error;
   } finally {
     samples.dispose();
   }
