@@ -209,8 +209,33 @@ test('disableNativeConv restores the wasm kernels, and they give the same number
   assert.equal(nativeConvState(), undefined);
   resetNativeConvCounts();
   const wasmOnly = await run(c, 3);
-  assert.deepEqual(nativeConvCounts, { primitive: 0, winograd: 0, shifted: 0, general: 0, sum: 0, pool: 0, fallback: 0 });
+  assert.deepEqual(nativeConvCounts, { primitive: 0, winograd: 0, shifted: 0, general: 0, sum: 0, pool: 0, reluGrad: 0, fallback: 0 });
   for (const key of ['y', 'dx', 'dw'] as const) assert.ok(maxRelError(native[key]!, wasmOnly[key]!) < TOL, key);
+  enableNativeConv();
+});
+
+test("the ReLU gradient runs as one native pass and equals tfjs's mul(dy, cast(step(x))), NaN, ±0 and ±∞ included", async () => {
+  const rng = new Rng(41);
+  const xs = [-2, -0, 0, 0.5, 3, NaN, -Infinity, Infinity, 1e-30, -1e-30, ...randomArray(rng, 300)];
+  const dys = [1, 2, Infinity, -1, NaN, 3, Infinity, -Infinity, -2, 5, ...randomArray(rng, 300)];
+  const run = async (): Promise<number[]> => {
+    const x = tf.tensor1d(xs), dy = tf.tensor1d(dys);
+    const dx = tf.grad((a) => tf.relu(a))(x, dy);
+    const out = Array.from(await dx.data());
+    tf.dispose([x, dy, dx]);
+    return out;
+  };
+  await selectBackend('cpu', { log: false });
+  const want = await run();
+  await selectBackend('wasm', { log: false });
+  enableNativeConv();
+  resetNativeConvCounts();
+  assert.deepStrictEqual(await run(), want); // same bits: NaN where tfjs has NaN, -0 where it has -0
+  assert.equal(nativeConvCounts.reluGrad, 1);
+  disableNativeConv();
+  resetNativeConvCounts();
+  assert.deepStrictEqual(await run(), want); // the composite again, on wasm's own kernels
+  assert.equal(nativeConvCounts.reluGrad, 0);
   enableNativeConv();
 });
 

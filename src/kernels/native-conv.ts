@@ -1,7 +1,8 @@
 /**
  * Optional native convolution kernels for the wasm backend: a small Node-API addon (`native/conv.c`) that runs
- * convolutions and both of their gradients through oneDNN on tensors that stay in the wasm heap, plus the two
- * other kernels a training step spends time in on wasm: the bias-gradient sum and MaxPoolGrad.
+ * convolutions and both of their gradients through oneDNN on tensors that stay in the wasm heap, plus the
+ * other kernels a training step spends time in on wasm: the bias-gradient sum, MaxPoolGrad and the ReLU
+ * gradient (one pass instead of tfjs's step, cast and multiply).
  *
  * Why: the wasm backend's convolutions (XNNPACK) are limited to 128-bit wasm SIMD; on a CPU with AVX2/AVX-512
  * they reach about a third of what the same core does natively (see README, "Performance"). Training time is
@@ -41,6 +42,8 @@ export interface NativeConvAddon {
   convGeneral(mode: number, a: Float32Array, b: Float32Array, out: Float32Array, n: number, h: number, wd: number, ci: number, kh: number, kw: number, co: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): void;
   biasAct(y: Float32Array, bias: Float32Array | null, co: number, relu: number): void;
   sumRows(x: Float32Array, cols: number, out: Float32Array): void;
+  /** dx = dy · (x > 0 ? 1 : x is NaN ? NaN : 0), all three the same length. */
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
   setThreads(n: number): void;
   /** `cachedPrimitives`: shapes in this thread's primitive cache (hits and misses); `primitivesBuilt`: lookups
@@ -121,10 +124,35 @@ type KernelName = (typeof KERNELS)[number];
  * How many kernel calls took each path since the last reset (tests check that the addon really ran).
  * `winograd` counts the primitive calls that ran a Winograd kernel (they are in `primitive` too).
  */
-export const nativeConvCounts = { primitive: 0, winograd: 0, shifted: 0, general: 0, sum: 0, pool: 0, fallback: 0 };
+export const nativeConvCounts = { primitive: 0, winograd: 0, shifted: 0, general: 0, sum: 0, pool: 0, reluGrad: 0, fallback: 0 };
 
 export function resetNativeConvCounts(): void {
   for (const key of Object.keys(nativeConvCounts) as Array<keyof typeof nativeConvCounts>) nativeConvCounts[key] = 0;
+}
+
+/** The one-pass ReLU gradient kernel the addon registers on wasm (tfjs has no such kernel). */
+export const RELU_GRAD_KERNEL = 'SimganReluGrad';
+
+let reluGradientRegistered = false;
+
+/**
+ * Replace tfjs's ReLU gradient, mul(dy, cast(step(x))), by one that runs RELU_GRAD_KERNEL when the active
+ * backend has it (wasm with the addon) and tfjs's own composite otherwise, so every backend keeps its
+ * numbers. Registered once: the gradient registry is global, the kernel is what enable/disable switch.
+ */
+function registerReluGradient(): void {
+  if (reluGradientRegistered) return;
+  tf.registerGradient({
+    kernelName: tf.Relu,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const [x] = saved;
+      const g = dy as tf.Tensor;
+      const fused = x.dtype === 'float32' && g.dtype === 'float32' && tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) !== undefined;
+      return { x: () => (fused ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: g, x }, {}) as tf.Tensor) : tf.mul(g, tf.cast(tf.step(x), 'float32'))) };
+    },
+  });
+  reluGradientRegistered = true;
 }
 
 /** The configs replaced by `enableNativeConv`, restored by `disableNativeConv`. */
@@ -361,6 +389,18 @@ export function enableNativeConv(options: NativeConvOptions = {}): { state?: Nat
     // Keep the original setupFunc: the fallback needs it when the backend initialises after this call.
     tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: old.setupFunc, kernelFunc: funcs[name] as unknown as tf.KernelFunc });
   }
+  registerReluGradient();
+  tf.registerKernel({
+    kernelName: RELU_GRAD_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs): TensorInfo => {
+      const { dy, x } = args.inputs as { dy: TensorInfo; x: TensorInfo };
+      const out = args.backend.makeOutput(x.shape, 'float32');
+      addon.reluGrad(args.backend.typedArrayFromHeap(dy), args.backend.typedArrayFromHeap(x), args.backend.typedArrayFromHeap(out));
+      nativeConvCounts.reluGrad++;
+      return out;
+    }) as unknown as tf.KernelFunc,
+  });
   previous = saved;
   addon.setThreads(threads);
   const info = addon.info();
@@ -375,6 +415,7 @@ export function disableNativeConv(): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
   }
+  tf.unregisterKernel(RELU_GRAD_KERNEL, 'wasm');
   previous = undefined;
   state = undefined;
   loadNativeConv().addon?.release();
