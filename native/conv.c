@@ -394,7 +394,8 @@ static int prim_build(PrimEntry *e, int kind, const Geo *g, int has_bias, int re
 /* The cached primitive for this call, built on first use; NULL when oneDNN has no fast kernel for it (a miss
  * is cached too, so the caller's fallback is decided once per shape). */
 static PrimEntry *prim_lookup(int kind, const Geo *g, int has_bias, int relu, int winograd) {
-  int key[KEY_LEN] = {kind, has_bias, relu, winograd, g->N, g->H, g->W, g->Ci, g->kh, g->kw, g->Co, g->sh, g->sw, g->dh, g->dw, g->pt, g->pl, g->oh, g->ow, 1};
+  /* The thread count is part of the key: oneDNN primitives must run with the thread count they were built for. */
+  int key[KEY_LEN] = {kind, has_bias, relu, winograd, g->N, g->H, g->W, g->Ci, g->kh, g->kw, g->Co, g->sh, g->sw, g->dh, g->dw, g->pt, g->pl, g->oh, g->ow, omp_get_max_threads()};
   for (int k = 0; k < prim_count; k++)
     if (memcmp(prim_cache[k].key, key, sizeof key) == 0) return prim_cache[k].conv ? &prim_cache[k] : NULL;
   if (!prim_engine) {

@@ -187,6 +187,29 @@ test('oneDNN primitives are built once per shape and reused', async () => {
   assert.ok(addon.info().cachedPrimitives >= built - before);
 });
 
+test('two oneDNN threads give the one-thread numbers (primitives are rebuilt for the new thread count)', async () => {
+  // Compared with one native thread, not with the cpu backend: Winograd's rounding (~1e-6) can flip a ReLU
+  // mask where a pre-activation is within rounding of zero, which moves that element's gradient by |r|.
+  // One versus two threads runs the same kernels with the work split differently.
+  const c = CASES.find((k) => k.auto.winograd > 0 && k.h > 20)!;
+  await selectBackend('wasm', { log: false });
+  const addon = loadNativeConv().addon!;
+  enableNativeConv();
+  const want = await run(c, 21);
+  const built = addon.info().primitivesBuilt;
+  enableNativeConv({ threads: 2 });
+  assert.equal(nativeConvState()?.threads, 2);
+  resetNativeConvCounts();
+  const got = await run(c, 21);
+  assert.equal(nativeConvCounts.winograd, 4);
+  assert.ok(addon.info().primitivesBuilt > built, 'a new thread count must not reuse primitives built for one thread');
+  for (const key of ['y', 'fused', 'dx', 'dw', 'db'] as const) {
+    const err = maxRelError(got[key]!, want[key]!);
+    assert.ok(err < TOL, `2 threads: ${key} relative error ${err.toExponential(2)}`);
+  }
+  enableNativeConv();
+});
+
 test('native kernels free what they allocate (tensors and wasm buffers stay flat)', async () => {
   await selectBackend('wasm', { log: false });
   enableNativeConv();
