@@ -377,7 +377,8 @@ static int prim_build(PrimEntry *e, int kind, const Geo *g, int has_bias, int re
     if (kind == PRIM_FORWARD)
       ok = operand_init(&e->op[0], DNNL_ARG_SRC, &usrc, MD(dnnl_query_src_md), 0) && operand_init(&e->op[1], DNNL_ARG_WEIGHTS, &uwei, MD(dnnl_query_weights_md), 0) &&
            operand_init(&e->op[2], DNNL_ARG_DST, &udst, MD(dnnl_query_dst_md), 1) &&
-           (!use_bias || dnnl_memory_create(&e->bias, &bias, prim_engine, DNNL_MEMORY_NONE) == dnnl_success);
+           (!use_bias || (dnnl_memory_desc_equal(&bias, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1)) &&
+                          dnnl_memory_create(&e->bias, &bias, prim_engine, DNNL_MEMORY_NONE) == dnnl_success));
     else if (kind == PRIM_FILTER_GRAD)
       ok = operand_init(&e->op[0], DNNL_ARG_SRC, &usrc, MD(dnnl_query_src_md), 0) && operand_init(&e->op[1], DNNL_ARG_DIFF_DST, &udst, MD(dnnl_query_diff_dst_md), 0) &&
            operand_init(&e->op[2], DNNL_ARG_DIFF_WEIGHTS, &uwei, MD(dnnl_query_diff_weights_md), 1);
