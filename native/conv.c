@@ -619,21 +619,37 @@ static napi_value js_bias_act(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Read the 15 geometry integers at args[from…] into g and check the three arrays' lengths for `kind` (0: x, w,
+ * y; 1: x, dy, dw; 2: dy, w, dx) and the strides; 0 (with a JavaScript error naming `name`) when they are wrong. */
+static int read_geometry(napi_env env, napi_value *args, int from, const char *name, int kind, size_t la, size_t lb, size_t lo, Geo *g) {
+  char msg[128];
+  int d[15];
+  const char *problem = NULL;
+  if (!get_ints(env, args, from, 15, d)) problem = "sizes must be integers";
+  else {
+    *g = (Geo){d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+    size_t nx = (size_t)g->N * g->H * g->W * g->Ci, nw = (size_t)g->kh * g->kw * g->Ci * g->Co, ny = (size_t)g->N * g->oh * g->ow * g->Co;
+    size_t want[3][3] = {{nx, nw, ny}, {nx, ny, nw}, {ny, nw, nx}};
+    if (la != want[kind][0] || lb != want[kind][1] || lo != want[kind][2]) problem = "array lengths do not match the sizes";
+    else if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1) problem = "strides and dilations must be ≥ 1";
+  }
+  if (!problem) return 1;
+  snprintf(msg, sizeof msg, "%s: %s", name, problem);
+  napi_throw_error(env, NULL, msg);
+  return 0;
+}
+
 /* convGeneral(mode, a, b, out, N, H, W, Ci, kh, kw, Co, sh, sw, dh, dw, pt, pl, oh, ow): see conv_general. */
 static napi_value js_conv_general(napi_env env, napi_callback_info info) {
   ARGS(19);
-  int mode, d[15];
+  int mode;
   float *a, *b, *out;
   size_t la, lb, lo;
+  Geo g;
   if (napi_get_value_int32(env, args[0], &mode) != napi_ok || mode < 0 || mode > 2) return throw_error(env, "convGeneral: mode must be 0, 1 or 2");
   if (!get_floats(env, args[1], &a, &la) || !get_floats(env, args[2], &b, &lb) || !get_floats(env, args[3], &out, &lo))
     return throw_error(env, "convGeneral: arrays must be Float32Arrays");
-  if (!get_ints(env, args, 4, 15, d)) return throw_error(env, "convGeneral: sizes must be integers");
-  Geo g = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
-  size_t nx = (size_t)g.N * g.H * g.W * g.Ci, nw = (size_t)g.kh * g.kw * g.Ci * g.Co, ny = (size_t)g.N * g.oh * g.ow * g.Co;
-  size_t want[3][3] = {{nx, nw, ny}, {nx, ny, nw}, {ny, nw, nx}};
-  if (la != want[mode][0] || lb != want[mode][1] || lo != want[mode][2]) return throw_error(env, "convGeneral: array lengths do not match the sizes");
-  if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1) return throw_error(env, "convGeneral: strides and dilations must be ≥ 1");
+  if (!read_geometry(env, args, 4, "convGeneral", mode, la, lb, lo, &g)) return NULL;
   last_error = "out of memory"; /* what a failed allocation means; gemm() overrides it */
   if (!conv_general(mode, &g, a, b, out)) return throw_error(env, last_error);
   return NULL;
@@ -645,23 +661,20 @@ static napi_value js_conv_general(napi_env env, napi_callback_info info) {
  * oneDNN has no fast kernel for this shape and the caller should use another path. */
 static napi_value js_conv_primitive(napi_env env, napi_callback_info info) {
   ARGS(22);
-  int kind, relu, winograd, d[15];
+  int kind, relu, winograd;
   float *a, *b, *out, *bias = NULL;
   size_t la, lb, lo, lbias = 0;
   napi_valuetype t;
+  Geo g;
   if (napi_get_value_int32(env, args[0], &kind) != napi_ok || kind < 0 || kind > 2) return throw_error(env, "convPrimitive: kind must be 0, 1 or 2");
   if (!get_floats(env, args[1], &a, &la) || !get_floats(env, args[2], &b, &lb) || !get_floats(env, args[3], &out, &lo))
     return throw_error(env, "convPrimitive: arrays must be Float32Arrays");
   napi_typeof(env, args[4], &t);
   if (t != napi_null && !get_floats(env, args[4], &bias, &lbias)) return throw_error(env, "convPrimitive: bias must be null or a Float32Array");
-  if (napi_get_value_int32(env, args[5], &relu) != napi_ok || napi_get_value_int32(env, args[6], &winograd) != napi_ok || !get_ints(env, args, 7, 15, d))
-    return throw_error(env, "convPrimitive: sizes must be integers");
-  Geo g = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
-  size_t nx = (size_t)g.N * g.H * g.W * g.Ci, nw = (size_t)g.kh * g.kw * g.Ci * g.Co, ny = (size_t)g.N * g.oh * g.ow * g.Co;
-  size_t want[3][3] = {{nx, nw, ny}, {nx, ny, nw}, {ny, nw, nx}};
-  if (la != want[kind][0] || lb != want[kind][1] || lo != want[kind][2]) return throw_error(env, "convPrimitive: array lengths do not match the sizes");
+  if (napi_get_value_int32(env, args[5], &relu) != napi_ok || napi_get_value_int32(env, args[6], &winograd) != napi_ok)
+    return throw_error(env, "convPrimitive: relu and winograd must be 0 or 1");
+  if (!read_geometry(env, args, 7, "convPrimitive", kind, la, lb, lo, &g)) return NULL;
   if (bias && (kind != PRIM_FORWARD || lbias != (size_t)g.Co)) return throw_error(env, "convPrimitive: bias must be Co values, and only in the forward pass");
-  if (g.sh < 1 || g.sw < 1 || g.dh < 1 || g.dw < 1) return throw_error(env, "convPrimitive: strides and dilations must be ≥ 1");
   PrimEntry *e = prim_lookup(kind, &g, bias != NULL, relu != 0 && kind == PRIM_FORWARD, winograd != 0);
   napi_value result;
   if (!e) {

@@ -34,6 +34,17 @@ test('SIMGAN_NATIVE_CONV=off: doctor says so; a bad value is an error naming the
   assert.match(bad.stderr, /SIMGAN_NATIVE_CONV="maybe" is not a setting; use on or off/);
 });
 
+test('SIMGAN_NATIVE_ALGO=direct: doctor reports it; a bad value is an error naming the variable and the choices', () => {
+  const direct = simgan(['doctor', '--json'], { SIMGAN_NATIVE_ALGO: 'direct' });
+  assert.equal(direct.status, 0, direct.stderr);
+  const report = JSON.parse(direct.stdout);
+  const native = (report.native as Array<{ installed: boolean }>).some((n) => n.installed);
+  if (!native) assert.deepEqual(report.nativeConv, { active: true, library: report.nativeConv.library, algorithm: 'direct', threads: 1 });
+  const bad = simgan(['train', '--preset', 'toy', '--steps', '1', '--out', path.join(os.tmpdir(), 'simgan-bad-algo')], { SIMGAN_NATIVE_ALGO: 'winograd' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /SIMGAN_NATIVE_ALGO="winograd" is not a setting; use one of auto, direct, sgemm/);
+});
+
 test('SIMGAN_BACKEND=cpu makes doctor report cpu', () => {
   const r = simgan(['doctor', '--json'], { SIMGAN_BACKEND: 'cpu' });
   assert.equal(r.status, 0, r.stderr);

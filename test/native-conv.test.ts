@@ -83,6 +83,16 @@ async function run(c: Case, seed: number): Promise<Outputs> {
   return out;
 }
 
+/** `run` on the cpu backend, then on wasm with the native kernels on and their counts reset. */
+async function cpuThenNative<T>(run: () => Promise<T>): Promise<{ want: T; got: T }> {
+  await selectBackend('cpu', { log: false });
+  const want = await run();
+  await selectBackend('wasm', { log: false });
+  enableNativeConv();
+  resetNativeConvCounts();
+  return { want, got: await run() };
+}
+
 test('the native addon is built and loads (npm run build:native)', () => {
   const { addon, reason } = loadNativeConv();
   assert.ok(addon, `native convolution addon unavailable: ${reason}`);
@@ -97,6 +107,16 @@ test('the addon rejects wrong arguments with an error naming the function and th
   assert.throws(() => conv(f, f, f, 1, 2, 2, 1, 1, 1, 1, 0, 0, 2, 'x', null, 0), /conv: sizes must be integers/);
   assert.throws(() => conv(f, f, f, 1, 3, 2, 1, 1, 1, 1, 0, 0, 2, 2, null, 0), /conv: array lengths do not match the sizes/);
   assert.throws(() => (addon.filterGrad as unknown as (...a: unknown[]) => void)(f, f), /wrong number of arguments/);
+  // convPrimitive: a 1×2×2×1 input, 1×1 filter, 1 output channel (4, 1 and 4 values).
+  const one = new Float32Array(1);
+  const geo = [1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 2, 2];
+  const prim = addon.convPrimitive as unknown as (...a: unknown[]) => string | null;
+  assert.throws(() => prim(0, f, f, f, null, 0, 0, ...geo), /convPrimitive: array lengths do not match the sizes/);
+  assert.throws(() => prim(0, f, one, f, null, 0, 0, ...geo.slice(0, 7), 0, 1, 1, 1, 0, 0, 2, 2), /convPrimitive: strides and dilations must be ≥ 1/);
+  assert.throws(() => prim(1, f, f, one, one, 0, 0, ...geo), /convPrimitive: bias must be Co values, and only in the forward pass/);
+  assert.throws(() => prim(3, f, one, f, null, 0, 0, ...geo), /convPrimitive: kind must be 0, 1 or 2/);
+  assert.throws(() => prim(0, f, one, f, null, 0, 0, ...geo.slice(0, 14), 'x'), /convPrimitive: sizes must be integers/);
+  assert.equal(typeof prim(0, f, one, new Float32Array(4), null, 0, 0, ...geo), 'string');
 });
 
 test('selecting wasm turns the native kernels on, reported in the backend info', async () => {
@@ -248,12 +268,8 @@ test("the ReLU gradient runs as one native pass and equals tfjs's mul(dy, cast(s
     tf.dispose([x, dy, dx]);
     return out;
   };
-  await selectBackend('cpu', { log: false });
-  const want = await run();
-  await selectBackend('wasm', { log: false });
-  enableNativeConv();
-  resetNativeConvCounts();
-  assert.deepStrictEqual(await run(), want); // same bits: NaN where tfjs has NaN, -0 where it has -0
+  const { want, got } = await cpuThenNative(run);
+  assert.deepStrictEqual(got, want); // same bits: NaN where tfjs has NaN, -0 where it has -0
   assert.equal(nativeConvCounts.reluGrad, 1);
   disableNativeConv();
   resetNativeConvCounts();
@@ -294,12 +310,7 @@ test('native MaxPoolGrad matches the cpu backend, ties after a ReLU included (fi
       tf.dispose([x, y, r, dx]);
       return out;
     };
-    await selectBackend('cpu', { log: false });
-    const want = await run();
-    await selectBackend('wasm', { log: false });
-    enableNativeConv();
-    resetNativeConvCounts();
-    const got = await run();
+    const { want, got } = await cpuThenNative(run);
     assert.equal(nativeConvCounts.pool, 1, JSON.stringify(c));
     assert.ok(maxRelError(got, want) < TOL, `${JSON.stringify(c)}: ${maxRelError(got, want)}`);
   }

@@ -280,44 +280,42 @@ function kernelFuncs(addon: NativeConvAddon, minChannels: number, algorithm: Nat
     return forward(args, x!, filter!, bias ?? undefined, activation === 'relu') ?? fallback(tf.FusedConv2D, args);
   };
 
+  /**
+   * A gradient kernel: a oneDNN primitive when it takes the shape, else the sgemm paths (`shifted` runs the
+   * addon's stride-1 function with this kernel's argument order), else the kernel registered before.
+   */
+  const gradient = (
+    name: KernelName, kind: Kind, args: KernelArgs, g: Geometry | undefined, outShape: number[], inA: TensorInfo, inB: TensorInfo,
+    shifted: (a: Float32Array, b: Float32Array, out: Float32Array, g: Geometry) => void,
+  ): TensorInfo => {
+    if (!g) return fallback(name, args);
+    const b = args.backend;
+    const out = b.makeOutput(outShape, 'float32');
+    const [as, bs, os] = [b.typedArrayFromHeap(inA), b.typedArrayFromHeap(inB), b.typedArrayFromHeap(out)];
+    if (tryPrimitive(addon, kind, g, algorithm, minChannels, as, bs, os)) return out;
+    const path = sgemmPath(g, minChannels);
+    if (!path) {
+      b.disposeData(out.dataId);
+      return fallback(name, args);
+    }
+    nativeConvCounts[path]++;
+    if (path === 'shifted') shifted(as, bs, os, g);
+    else general(addon, kind, g, as, bs, os);
+    return out;
+  };
+
   const backpropFilter = (args: KernelArgs): TensorInfo => {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const filterShape = args.attrs.filterShape as number[];
-    const g = geometry(x.shape, filterShape, args.attrs);
-    const path = g && sgemmPath(g, minChannels);
-    if (!g) return fallback(tf.Conv2DBackpropFilter, args);
-    const b = args.backend;
-    const out = b.makeOutput(filterShape, 'float32');
-    const [xs, dys, dw] = [b.typedArrayFromHeap(x), b.typedArrayFromHeap(dy), b.typedArrayFromHeap(out)];
-    if (tryPrimitive(addon, FILTER_GRAD, g, algorithm, minChannels, xs, dys, dw)) return out;
-    if (!path) {
-      b.disposeData(out.dataId);
-      return fallback(tf.Conv2DBackpropFilter, args);
-    }
-    nativeConvCounts[path]++;
-    if (path === 'shifted') addon.filterGrad(xs, dys, dw, g.n, g.h, g.w, g.ci, g.oh, g.ow, g.co, g.kh, g.kw, g.pt, g.pl);
-    else general(addon, FILTER_GRAD, g, xs, dys, dw);
-    return out;
+    return gradient(tf.Conv2DBackpropFilter, FILTER_GRAD, args, geometry(x.shape, filterShape, args.attrs), filterShape, x, dy,
+      (xs, dys, dw, g) => addon.filterGrad(xs, dys, dw, g.n, g.h, g.w, g.ci, g.oh, g.ow, g.co, g.kh, g.kw, g.pt, g.pl));
   };
 
   const backpropInput = (args: KernelArgs): TensorInfo => {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const inputShape = args.attrs.inputShape as number[];
-    const g = geometry(inputShape, filter.shape, args.attrs);
-    const path = g && sgemmPath(g, minChannels);
-    if (!g) return fallback(tf.Conv2DBackpropInput, args);
-    const b = args.backend;
-    const out = b.makeOutput(inputShape, 'float32');
-    const [dys, ws, dx] = [b.typedArrayFromHeap(dy), b.typedArrayFromHeap(filter), b.typedArrayFromHeap(out)];
-    if (tryPrimitive(addon, INPUT_GRAD, g, algorithm, minChannels, dys, ws, dx)) return out;
-    if (!path) {
-      b.disposeData(out.dataId);
-      return fallback(tf.Conv2DBackpropInput, args);
-    }
-    nativeConvCounts[path]++;
-    if (path === 'shifted') addon.inputGrad(dys, ws, dx, g.n, g.oh, g.ow, g.co, g.kh, g.kw, g.ci, g.pt, g.pl, g.h, g.w);
-    else general(addon, INPUT_GRAD, g, dys, ws, dx);
-    return out;
+    return gradient(tf.Conv2DBackpropInput, INPUT_GRAD, args, geometry(inputShape, filter.shape, args.attrs), inputShape, dy, filter,
+      (dys, ws, dx, g) => addon.inputGrad(dys, ws, dx, g.n, g.oh, g.ow, g.co, g.kh, g.kw, g.ci, g.pt, g.pl, g.h, g.w));
   };
 
   /** A bias gradient (sum over every axis but the last) is one pass in C; any other Sum stays on wasm. */
