@@ -421,6 +421,35 @@ static PrimEntry *prim_lookup(int kind, const Geo *g, int has_bias, int relu, in
   return NULL;
 }
 
+/* What oneDNN offers on this CPU (after ONEDNN_MAX_CPU_ISA): the kernel it picks for a small 3×3 16→16
+ * forward convolution with each algorithm ("" when it has no fast one). Its Winograd kernel exists only on
+ * AVX-512 cores, so tests and reports ask here rather than assume. Built outside the cache and freed. */
+static void prim_probe(dnnl_alg_kind_t alg, char *impl, size_t len) {
+  Geo g = {1, 8, 8, 16, 3, 3, 16, 1, 1, 1, 1, 1, 1, 8, 8};
+  PrimEntry e;
+  memset(&e, 0, sizeof e);
+  impl[0] = 0;
+  if (prim_build(&e, PRIM_FORWARD, &g, 0, 0, alg)) snprintf(impl, len, "%s", e.impl);
+  prim_entry_free(&e);
+}
+
+/* The highest ISA oneDNN dispatches to here, as ONEDNN_MAX_CPU_ISA names it. dnnl_get_effective_cpu_isa only
+ * reports a cap (or "all"), so the CPU's own best is read from the kernels oneDNN builds: their names carry it. */
+static const char *isa_name(dnnl_cpu_isa_t isa) {
+  switch (isa) {
+    case dnnl_cpu_isa_sse41: return "SSE41";
+    case dnnl_cpu_isa_avx: return "AVX";
+    case dnnl_cpu_isa_avx2: return "AVX2";
+    case dnnl_cpu_isa_avx2_vnni: return "AVX2_VNNI";
+    case dnnl_cpu_isa_avx512_core: return "AVX512_CORE";
+    case dnnl_cpu_isa_avx512_core_vnni: return "AVX512_CORE_VNNI";
+    case dnnl_cpu_isa_avx512_core_bf16: return "AVX512_CORE_BF16";
+    case dnnl_cpu_isa_avx512_core_amx: return "AVX512_CORE_AMX";
+    case dnnl_cpu_isa_all: return "ALL";
+    default: return "OTHER";
+  }
+}
+
 /* Run a cached primitive: in0/in1 are the caller's inputs, out its output (layouts as tfjs keeps them). */
 static int prim_run(PrimEntry *e, const float *in0, const float *in1, float *out, const float *bias) {
   const void *ptr[3] = {in0, in1, out};
@@ -776,6 +805,28 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+/* capabilities(): { maxIsa, direct, winograd } — the ISA cap oneDNN works under ("ALL" when uncapped) and the
+ * kernel names of the probe convolution with each algorithm ("" = none fast). */
+static napi_value js_capabilities(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value obj, v;
+  char impl[48];
+  napi_create_object(env, &obj);
+  if (!prim_engine) {
+    if (dnnl_engine_create(&prim_engine, dnnl_cpu, 0) != dnnl_success || dnnl_stream_create(&prim_stream, prim_engine, dnnl_stream_default_flags) != dnnl_success)
+      return throw_error(env, "capabilities: oneDNN could not create a CPU engine");
+  }
+  napi_create_string_utf8(env, isa_name(dnnl_get_effective_cpu_isa()), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "maxIsa", v);
+  prim_probe(dnnl_convolution_direct, impl, sizeof impl);
+  napi_create_string_utf8(env, impl, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "direct", v);
+  prim_probe(dnnl_convolution_winograd, impl, sizeof impl);
+  napi_create_string_utf8(env, impl, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "winograd", v);
+  return obj;
+}
+
 /* Release the scratch buffers (tests and long-lived notebooks). */
 static napi_value js_release(napi_env env, napi_callback_info info) {
   (void)env; (void)info;
@@ -799,6 +850,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"biasAct", NULL, js_bias_act, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
+    {"capabilities", NULL, js_capabilities, NULL, NULL, NULL, napi_default, NULL},
     {"release", NULL, js_release, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -126,7 +126,12 @@ test('report: torch ratios only where the networks match (paper-eyes, cpu-eyes a
   const ratios = report.results.map((r) => (r as MeasuredRow).vsTorch);
   assert.deepEqual(ratios.slice(0, 4), [{ refiner: 5, disc: 5 }, { refiner: 5.14, disc: 5.5 }, undefined, undefined]);
   assert.equal(typeof report.machine.cores, 'number');
+  assert.match(String(report.machine.isa), /^(AVX-512|AVX2|AVX|SSE4\.1|baseline)$/);
+  assert.equal((report.headline as { isa?: string }).isa, report.machine.effectiveIsa);
   const text = formatReport(report);
+  assert.match(text, /^isa +(AVX-512|AVX2|AVX|SSE4\.1|baseline)/m);
+  const emulated = formatReport({ ...report, machine: { ...report.machine, isa: 'AVX-512', effectiveIsa: 'AVX2', onednnMaxIsa: 'AVX2', winograd: false } });
+  assert.match(emulated, /^isa +AVX2 \(ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512 CPU: emulated\), no Winograd kernels$/m);
   assert.match(text, /variant +preset +batch +R step ms +D step ms +R img\/s +tensors before→after +peak RSS MiB +conv GFLOP\/s/);
   assert.match(text, /cpu +paper-eyes +32 +skipped \(pure-JS cpu backend/);
   assert.match(text, /torch +PyTorch 1\.13/);

@@ -22,13 +22,31 @@ test('simgan doctor --json prints valid JSON naming the backend (wasm unless a n
   assert.equal(typeof report.wasm.simd, 'boolean');
   assert.ok(Array.isArray(report.datasets) && report.datasets.every((d: { name: string; present: boolean }) => typeof d.present === 'boolean'));
   assert.equal(typeof report.jupyter.found, 'boolean');
-  if (!native) assert.deepEqual(report.nativeConv, { active: true, library: report.nativeConv.library, algorithm: 'auto', threads: 1 }, 'run npm run build:native');
+  if (!native) {
+    const { active, algorithm, threads } = report.nativeConv;
+    assert.deepEqual({ active, algorithm, threads }, { active: true, algorithm: 'auto', threads: 1 }, 'run npm run build:native');
+  }
+});
+
+test('simgan doctor --json reports the CPU, its ISA and whether Winograd kernels run; ONEDNN_MAX_CPU_ISA=AVX2 shows as emulated', () => {
+  const plain = JSON.parse(simgan(['doctor', '--json']).stdout);
+  assert.match(plain.cpu.isa, /^(AVX-512|AVX2|AVX|SSE4\.1|baseline)$/);
+  assert.equal(plain.nativeConv.active, true);
+  assert.equal(plain.nativeConv.winograd, plain.cpu.effectiveIsa === 'AVX-512');
+  const capped = JSON.parse(simgan(['doctor', '--json'], { ONEDNN_MAX_CPU_ISA: 'AVX2' }).stdout);
+  assert.equal(capped.cpu.effectiveIsa, plain.cpu.isa === 'AVX-512' || plain.cpu.isa === 'AVX2' ? 'AVX2' : plain.cpu.isa);
+  assert.equal(capped.cpu.emulated, plain.cpu.isa === 'AVX-512');
+  assert.equal(capped.nativeConv.winograd, false);
+  assert.equal(capped.nativeConv.isa, 'avx2');
+  assert.match(simgan(['doctor'], { ONEDNN_MAX_CPU_ISA: 'AVX2' }).stdout, /^cpu +.*AVX2.*cores$/m);
 });
 
 test('SIMGAN_NATIVE_CONV=off: doctor says so; a bad value is an error naming the variable', () => {
   const off = simgan(['doctor', '--json'], { SIMGAN_NATIVE_CONV: 'off' });
   assert.equal(off.status, 0, off.stderr);
-  assert.deepEqual(JSON.parse(off.stdout).nativeConv, { active: false, reason: 'SIMGAN_NATIVE_CONV=off' });
+  const offConv = JSON.parse(off.stdout).nativeConv;
+  assert.deepEqual({ active: offConv.active, reason: offConv.reason }, { active: false, reason: 'SIMGAN_NATIVE_CONV=off' });
+  assert.equal(typeof offConv.winogradAvailable, 'boolean'); // what the CPU offers, even with the kernels off
   const bad = simgan(['train', '--preset', 'toy', '--steps', '1', '--out', path.join(os.tmpdir(), 'simgan-bad-native')], { SIMGAN_NATIVE_CONV: 'maybe' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /SIMGAN_NATIVE_CONV="maybe" is not a setting; use on or off/);
@@ -39,7 +57,10 @@ test('SIMGAN_NATIVE_ALGO=direct: doctor reports it; a bad value is an error nami
   assert.equal(direct.status, 0, direct.stderr);
   const report = JSON.parse(direct.stdout);
   const native = (report.native as Array<{ installed: boolean }>).some((n) => n.installed);
-  if (!native) assert.deepEqual(report.nativeConv, { active: true, library: report.nativeConv.library, algorithm: 'direct', threads: 1 });
+  if (!native) {
+    assert.deepEqual({ active: report.nativeConv.active, algorithm: report.nativeConv.algorithm, threads: report.nativeConv.threads }, { active: true, algorithm: 'direct', threads: 1 });
+    assert.equal(report.nativeConv.winograd, false); // direct: no Winograd even where the CPU has it
+  }
   const bad = simgan(['train', '--preset', 'toy', '--steps', '1', '--out', path.join(os.tmpdir(), 'simgan-bad-algo')], { SIMGAN_NATIVE_ALGO: 'winograd' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /SIMGAN_NATIVE_ALGO="winograd" is not a setting; use one of auto, direct, sgemm/);

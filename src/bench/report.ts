@@ -4,6 +4,8 @@
  * Pure: the processes are started by `commands/bench.ts`.
  */
 import * as os from 'node:os';
+import { nativeConvCapabilities } from '../kernels/native-conv';
+import { cpuInfo, type CpuIsa } from '../util/cpu';
 import type { BackendInfo } from '../backend';
 import { ConfigError, PRESETS, resolveConfig } from '../config';
 import type { BenchStepsResult, ConvBenchResult } from './steps';
@@ -126,11 +128,21 @@ export interface Headline {
   discStepMs: number;
   torch?: { refinerStepMs: number; discStepMs: number };
   ratio?: Ratio;
+  /** The ISA both sides ran at (see Machine) and whether our side had Winograd kernels. */
+  isa?: CpuIsa;
+  winograd?: boolean;
 }
 
 export interface Machine {
   cpu: string;
   cores: number;
+  /** The CPU's widest vector ISA, the one oneDNN ran at (lower under ONEDNN_MAX_CPU_ISA) and the cap itself:
+   *  figures from different ISAs are not comparable, so every report carries them. */
+  isa?: CpuIsa;
+  effectiveIsa?: CpuIsa;
+  onednnMaxIsa?: string;
+  /** Whether oneDNN's Winograd kernels exist here (AVX-512 only); undefined without the native addon. */
+  winograd?: boolean;
   totalMemGiB: number;
   node: string;
   platform: string;
@@ -149,9 +161,14 @@ export interface BenchReport {
 
 export function machineInfo(): Machine {
   const cpus = os.cpus();
+  const c = cpuInfo();
   return {
     cpu: cpus[0]?.model.trim() ?? 'unknown',
     cores: cpus.length,
+    isa: c.isa,
+    effectiveIsa: c.effectiveIsa,
+    ...(c.onednnMaxIsa ? { onednnMaxIsa: c.onednnMaxIsa } : {}),
+    winograd: nativeConvCapabilities()?.winograd,
     totalMemGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
@@ -200,14 +217,16 @@ export function headline(rows: BenchRow[], torch: TorchOutcome): Headline | { un
 
 export function assembleReport(o: { rows: BenchRow[]; torch: TorchOutcome; steps: number; warmup: number; machine?: Machine; date?: Date }): BenchReport {
   const results = withTorchRatios(o.rows, o.torch);
+  const machine = o.machine ?? machineInfo();
+  const h = headline(results, o.torch);
   return {
-    machine: o.machine ?? machineInfo(),
+    machine,
     date: (o.date ?? new Date()).toISOString(),
     steps: o.steps,
     warmup: o.warmup,
     results,
     torch: o.torch,
-    headline: headline(results, o.torch),
+    headline: 'unavailable' in h ? h : { ...h, isa: machine.effectiveIsa ?? machine.isa, winograd: machine.winograd },
   };
 }
 
@@ -223,7 +242,16 @@ export function rowSummary(r: BenchRow): string {
 
 export function torchLine(t: TorchOutcome): string {
   if (!isTorchResult(t)) return `unavailable — ${t.unavailable}`;
-  return `PyTorch ${t.torch} (CPU, ${t.threads} thread${t.threads === 1 ? '' : 's'}, batch ${t.batch}, paper-eyes networks): R ${t.refiner_step_ms} ms, D ${t.disc_step_ms} ms`;
+  const env = t.isaEnv ? `, ${Object.entries(t.isaEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
+  return `PyTorch ${t.torch} (CPU, ${t.threads} thread${t.threads === 1 ? '' : 's'}${env}, batch ${t.batch}, paper-eyes networks): R ${t.refiner_step_ms} ms, D ${t.disc_step_ms} ms`;
+}
+
+/** "AVX2 (ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512 CPU: emulated), no Winograd" */
+export function isaText(m: Machine): string {
+  if (!m.isa) return 'unknown (a report from before the ISA was recorded)';
+  const eff = m.effectiveIsa ?? m.isa;
+  const isa = eff !== m.isa ? `${eff} (ONEDNN_MAX_CPU_ISA=${m.onednnMaxIsa} on an ${m.isa} CPU: emulated)` : m.isa;
+  return `${isa}, ${m.winograd === undefined ? 'native addon absent' : m.winograd ? "oneDNN's Winograd kernels" : 'no Winograd kernels'}`;
 }
 
 export function formatReport(r: BenchReport): string {
@@ -248,6 +276,7 @@ export function formatReport(r: BenchReport): string {
         : `– (${h.variant} on ${h.preset} at batch ${h.batch}: R ${h.refinerStepMs} ms, D ${h.discStepMs} ms; no torch reference to compare with)`;
   return [
     `machine  ${m.cpu}, ${m.cores} cores, ${m.totalMemGiB} GiB, node ${m.node}, ${m.platform}; ${r.date}`,
+    `isa      ${isaText(m)}`,
     `steps    median of ${r.steps} timed steps of each kind after ${r.warmup} warm-up; R = adversarial refiner step, D = discriminator step`,
     '',
     fmt(header),

@@ -30,6 +30,8 @@ export interface TorchResult {
   steps: number;
   script: string;
   python: string;
+  /** ONEDNN_MAX_CPU_ISA / ATEN_CPU_CAPABILITY the script ran under (absent: the CPU's own best). */
+  isaEnv?: Record<string, string>;
 }
 
 export type TorchOutcome = TorchResult | { unavailable: string };
@@ -74,6 +76,20 @@ export function torchComparable(config: SimGANConfig, batch: number, torchBatch:
   );
 }
 
+/**
+ * The environment that caps PyTorch at the same ISA as our kernels: oneDNN reads ONEDNN_MAX_CPU_ISA (passed
+ * on as it is), PyTorch's own kernels read ATEN_CPU_CAPABILITY, which is set to match when not given (avx2
+ * under an AVX2 cap, default below it). Without a cap nothing is added.
+ */
+export function torchIsaEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const cap = env.ONEDNN_MAX_CPU_ISA?.trim();
+  if (!cap || cap.toUpperCase() === 'ALL') return {};
+  const out: Record<string, string> = { ONEDNN_MAX_CPU_ISA: cap };
+  const aten = env.ATEN_CPU_CAPABILITY ?? (/^AVX512/i.test(cap) ? undefined : /^AVX2/i.test(cap) ? 'avx2' : 'default');
+  if (aten) out.ATEN_CPU_CAPABILITY = aten;
+  return out;
+}
+
 function lastLines(text: string, n = 3): string {
   return text.trim().split('\n').slice(-n).join(' | ');
 }
@@ -91,7 +107,8 @@ export function runTorchReference(o: TorchOptions = {}): TorchOutcome {
   const steps = o.steps ?? 5;
   const threads = o.threads ?? 1;
   const args = [script, '--batch', String(batch), '--threads', String(threads), '--width', String(ref.refiner.filters), '--blocks', String(ref.refiner.blocks), '--steps', String(steps)];
-  const r = spawnSync(python, args, { encoding: 'utf8', timeout: o.timeoutMs ?? 600000 });
+  const isaEnv = torchIsaEnv(process.env);
+  const r = spawnSync(python, args, { encoding: 'utf8', timeout: o.timeoutMs ?? 600000, env: { ...process.env, ...isaEnv } });
   if (r.error || r.status !== 0) {
     return { unavailable: `${python} ${path.basename(script)} failed (${r.error?.message ?? `exit ${r.status}`}): ${lastLines(r.stderr ?? '')}` };
   }
@@ -99,7 +116,7 @@ export function runTorchReference(o: TorchOptions = {}): TorchOutcome {
   try {
     const parsed = JSON.parse(line ?? '');
     if (typeof parsed.refiner_step_ms !== 'number' || typeof parsed.disc_step_ms !== 'number') throw new Error('no refiner_step_ms/disc_step_ms');
-    return { ...parsed, steps, script, python };
+    return { ...parsed, steps, script, python, ...(Object.keys(isaEnv).length ? { isaEnv } : {}) };
   } catch (e) {
     return { unavailable: `${path.basename(script)} printed no usable JSON line (${(e as Error).message}): ${lastLines(r.stdout)}` };
   }

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { BackendInfo, probeNativePackages, NativeProbe, selectBackend, tf } from '../backend';
 import { datasetCatalog, DatasetStatus } from '../data/catalog';
-import { loadNativeConv, nativeConvState } from '../kernels/native-conv';
+import { loadNativeConv, nativeConvCapabilities, nativeConvState } from '../kernels/native-conv';
+import { cpuInfo, CpuInfo, formatCpu } from '../util/cpu';
 import { jupyterDir } from '../paths';
 
 export interface JupyterStatus {
@@ -30,10 +31,14 @@ export interface DoctorReport {
   wasm: { simd: boolean; threads: number | null; multithreadSupport: boolean };
   native: NativeProbe[];
   /** The native oneDNN convolutions for wasm (`npm run build:native`): in use, or why not. */
-  nativeConv: { active: true; library: string; algorithm: string; threads: number } | { active: false; reason: string };
+  nativeConv:
+    | { active: true; library: string; algorithm: string; threads: number; isa: string; winograd: boolean; winogradAvailable: boolean; kernels: { direct: string; winograd: string } }
+    | { active: false; reason: string; isa?: string; winogradAvailable?: boolean };
   jupyter: JupyterStatus;
   datasets: DatasetStatus[];
   machine: { node: string; platform: string; cpus: number; memoryGiB: number };
+  /** CPU model, its widest vector ISA, cores and any ONEDNN_MAX_CPU_ISA cap: what speed figures depend on. */
+  cpu: CpuInfo;
 }
 
 /** Jupyter as the project's scripts run it: Debian's `/usr/bin/jupyter` first, with the project kernel dir. */
@@ -93,10 +98,18 @@ async function wasmThreads(active: string): Promise<number | null> {
 
 function nativeConvStatus(): DoctorReport['nativeConv'] {
   const state = nativeConvState();
-  if (state) return { active: true, library: state.library, algorithm: state.algorithm, threads: state.threads };
+  if (state) {
+    const c = state.capabilities;
+    return {
+      active: true, library: state.library, algorithm: state.algorithm, threads: state.threads, isa: c.isa,
+      winograd: state.winograd, winogradAvailable: c.winograd, kernels: { direct: c.directKernel, winograd: c.winogradKernel },
+    };
+  }
   const { addon, reason } = loadNativeConv();
   if (!addon) return { active: false, reason: reason ?? 'unavailable' };
-  return { active: false, reason: process.env.SIMGAN_NATIVE_CONV ? `SIMGAN_NATIVE_CONV=${process.env.SIMGAN_NATIVE_CONV}` : 'wasm is not the active backend' };
+  const c = nativeConvCapabilities();
+  const why = process.env.SIMGAN_NATIVE_CONV ? `SIMGAN_NATIVE_CONV=${process.env.SIMGAN_NATIVE_CONV}` : 'wasm is not the active backend';
+  return { active: false, reason: why, isa: c?.isa, winogradAvailable: c?.winograd };
 }
 
 export async function doctorReport(): Promise<DoctorReport> {
@@ -112,6 +125,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     jupyter: jupyterStatus(),
     datasets: datasetCatalog(),
     machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    cpu: cpuInfo(),
   };
 }
 
@@ -121,13 +135,14 @@ export function formatDoctor(r: DoctorReport): string {
     `backend        ${r.backend.name} (${r.backend.package}) — ${r.backend.reason}`,
     `tfjs           ${r.tfjs.tfjs} (core ${r.tfjs.core}, wasm ${r.tfjs.wasm})`,
     `wasm           simd ${yes(r.wasm.simd)}, threads ${r.wasm.threads}, multithread support ${yes(r.wasm.multithreadSupport)}`,
-    `native conv    ${r.nativeConv.active ? `${r.nativeConv.library} (${r.nativeConv.algorithm} kernels), ${r.nativeConv.threads} thread${r.nativeConv.threads === 1 ? '' : 's'} (wasm's convolutions run natively)` : `off — ${r.nativeConv.reason}`}`,
+    `native conv    ${r.nativeConv.active ? `${r.nativeConv.library} (${r.nativeConv.algorithm} kernels, ${r.nativeConv.isa}, Winograd ${r.nativeConv.winograd ? 'on' : r.nativeConv.winogradAvailable ? 'off' : 'unavailable on this CPU'}), ${r.nativeConv.threads} thread${r.nativeConv.threads === 1 ? '' : 's'} (wasm's convolutions run natively)` : `off — ${r.nativeConv.reason}`}`,
     ...r.native.map((n) => `native         ${n.package}: ${n.installed ? 'installed' : 'not installed'}${n.error ? ` (${n.error})` : ''}`),
     `jupyter        ${r.jupyter.found ? `${r.jupyter.executable} (notebook ${r.jupyter.versions?.notebook ?? '?'}, nbconvert ${r.jupyter.versions?.nbconvert ?? '?'})` : 'not found'}`,
     `tslab kernel   ${r.jupyter.tslabKernel ? r.jupyter.tslabKernel.resourceDir : 'not registered'}`,
     ...(r.jupyter.hint ? [`               → ${r.jupyter.hint}`] : []),
     ...r.datasets.map((d) => `dataset        ${d.name.padEnd(20)} ${d.present ? `present: ${d.path}` : `absent — ${d.howToGet}`}`),
     `machine        node ${r.machine.node}, ${r.machine.platform}, ${r.machine.cpus} cores, ${r.machine.memoryGiB} GiB`,
+    `cpu            ${formatCpu(r.cpu)}`,
   ];
   return lines.join('\n');
 }

@@ -49,6 +49,9 @@ export interface NativeConvAddon {
   /** `cachedPrimitives`: shapes in this thread's primitive cache (hits and misses); `primitivesBuilt`: lookups
    *  that had to build one since the addon loaded (flat over a training loop unless the cache thrashes). */
   info(): { library: string; threads: number; cachedPrimitives: number; primitivesBuilt: number };
+  /** What oneDNN offers on this CPU: its ISA cap ("ALL" when uncapped) and the kernel it builds for a small 3×3
+   *  16→16 convolution with each algorithm ("" when it has no fast one: Winograd needs an AVX-512 core). */
+  capabilities(): { maxIsa: string; direct: string; winograd: string };
   /** Free the addon's scratch buffers and cached primitives. */
   release(): void;
 }
@@ -104,6 +107,38 @@ export interface NativeConvState {
   threads: number;
   minChannels: number;
   algorithm: NativeConvAlgorithm;
+  /** What oneDNN can do on this CPU (see `nativeConvCapabilities`). */
+  capabilities: NativeConvCapabilities;
+  /** Whether Winograd kernels run: algorithm 'auto' and a CPU where oneDNN has them. */
+  winograd: boolean;
+}
+
+/** oneDNN's kernels on this CPU, as the addon's probe convolution found them. */
+export interface NativeConvCapabilities {
+  /** ONEDNN_MAX_CPU_ISA as oneDNN took it ("ALL" when not set). */
+  maxIsa: string;
+  /** The ISA of oneDNN's direct kernel here (e.g. "avx512_core", "avx2"; "" when it has none). */
+  isa: string;
+  /** oneDNN's names of the probe's kernels; `winograd` "" when oneDNN has no Winograd kernel on this CPU. */
+  directKernel: string;
+  winogradKernel: string;
+  /** Whether oneDNN has a Winograd convolution here (Debian's oneDNN 2.6: AVX-512 cores only). */
+  winograd: boolean;
+}
+
+let capabilities: NativeConvCapabilities | undefined;
+
+/**
+ * Ask oneDNN (once per process: it reads ONEDNN_MAX_CPU_ISA once) which kernels it has on this CPU, by
+ * building a probe convolution with each algorithm. Undefined when the addon is unavailable.
+ */
+export function nativeConvCapabilities(): NativeConvCapabilities | undefined {
+  if (capabilities) return capabilities;
+  const addon = loadNativeConv().addon;
+  if (!addon) return undefined;
+  const c = addon.capabilities();
+  capabilities = { maxIsa: c.maxIsa, isa: c.direct.split(':').pop() ?? '', directKernel: c.direct, winogradKernel: c.winograd, winograd: c.winograd !== '' };
+  return capabilities;
 }
 
 type WasmBackend = tf.KernelBackend & {
@@ -402,7 +437,8 @@ export function enableNativeConv(options: NativeConvOptions = {}): { state?: Nat
   previous = saved;
   addon.setThreads(threads);
   const info = addon.info();
-  state = { library: info.library, threads: info.threads, minChannels, algorithm };
+  const caps = nativeConvCapabilities()!;
+  state = { library: info.library, threads: info.threads, minChannels, algorithm, capabilities: caps, winograd: algorithm === 'auto' && caps.winograd };
   return { state };
 }
 
