@@ -26,9 +26,12 @@ export interface SimGANConfig {
   /**
    * Dataset names for the two domains (see `data/registry.ts`). `realHoldout`: the fraction of the real
    * domain kept away from training (a fixed seeded split), so the realism test can use real images the
-   * refiner and discriminator never saw.
+   * refiner and discriminator never saw. `test` (optional, '' = none): a labelled source of other PEOPLE
+   * than `real` (e.g. `columbia-gaze-test`) that only evaluation reads: with it, the downstream tests and
+   * the realism test use it instead of the real domain's held-out images, so nothing is tested on a person
+   * the refiner, the discriminator or an estimator saw.
    */
-  data: { synthetic: string; real: string; realHoldout: number };
+  data: { synthetic: string; real: string; realHoldout: number; test?: string };
   /** Image size; all images are scaled to [-1, 1]. */
   image: { height: number; width: number; channels: number };
   /** Refiner: conv k×k `filters` → `blocks` ResNet blocks (two conv k×k each) → conv 1×1 to `channels`, tanh. */
@@ -101,7 +104,7 @@ const LOGGING: SimGANConfig['logging'] = { sampleEvery: 100, sampleCount: 8, che
 const PAPER_EYES: SimGANConfig = {
   preset: 'paper-eyes',
   seed: 1,
-  data: { synthetic: 'eyes-sim', real: 'mpiigaze-csv', realHoldout: 0.2 },
+  data: { synthetic: 'eyes-sim', real: 'mpiigaze-csv', realHoldout: 0.2, test: '' },
   image: { height: 35, width: 55, channels: 1 },
   refiner: { filters: 64, blocks: 4, kernel: 3 },
   discriminator: { layers: EYE_DISCRIMINATOR },
@@ -123,7 +126,7 @@ const PAPER_EYES: SimGANConfig = {
 const PAPER_HANDS: SimGANConfig = {
   ...PAPER_EYES,
   preset: 'paper-hands',
-  data: { synthetic: 'nyu-hands-synthetic', real: 'nyu-hands-real', realHoldout: 0.2 },
+  data: { synthetic: 'nyu-hands-synthetic', real: 'nyu-hands-real', realHoldout: 0.2, test: '' },
   image: { height: 224, width: 224, channels: 1 },
   refiner: { filters: 64, blocks: 10, kernel: 7 },
   discriminator: { layers: HAND_DISCRIMINATOR },
@@ -150,6 +153,36 @@ const CPU_EYES: SimGANConfig = {
 };
 
 /**
+ * The paper's eye experiment on real labelled eyes, sized for 2 CPU cores without AVX-512: synthetic eyes
+ * rendered to the Columbia crops' framing and gaze range (`eyes-sim-columbia`), the real domain = the
+ * Columbia train people (labels never read by SimGAN), tests on the Columbia test people only
+ * (`data.test`; see data/columbia-gaze.ts for the person-wise split). No image of the real domain is held
+ * out (`realHoldout` 0): the realism test uses the test people, whom no network trained on.
+ * Networks narrowed for the CPU (docs/DESIGN.md, "The eye experiment"): refiner 32 maps × 3 ResNet blocks
+ * (≈ 1/5 of the paper refiner's convolution work), the paper's eye discriminator at half width. Batch 16,
+ * a buffer of 100 batches. Optimizer as `cpu-eyes`. λ: the self-regularisation weight per image, summed
+ * over pixels as in `cpu-eyes`; what the λ sweep explores.
+ */
+const COLUMBIA_EYES: SimGANConfig = {
+  ...CPU_EYES,
+  preset: 'columbia-eyes',
+  data: { synthetic: 'eyes-sim-columbia', real: 'columbia-gaze', realHoldout: 0, test: 'columbia-gaze-test' },
+  refiner: { filters: 32, blocks: 3, kernel: 3 },
+  discriminator: {
+    layers: [
+      { type: 'conv', filters: 48, kernel: 3, stride: 2 },
+      { type: 'conv', filters: 32, kernel: 3, stride: 2 },
+      { type: 'maxpool', size: 3, stride: 1 },
+      { type: 'conv', filters: 32, kernel: 3, stride: 1 },
+      { type: 'conv', filters: 32, kernel: 1, stride: 1 },
+    ],
+  },
+  history: { enabled: true, size: 16 * 100 },
+  batchSize: 16,
+  schedule: { refinerPretrainSteps: 100, discriminatorPretrainSteps: 50, steps: 600, kG: 2, kD: 1 },
+};
+
+/**
  * Digits (28×28) on 2 CPU cores: refiner halved to 32 maps × 3 blocks, a two-stride discriminator for the
  * smaller image (28 → 14 → 7 patch map), batch 32. Optimizer and λ: PROVISIONAL, as for `cpu-eyes` (no digit
  * loaders yet to run it on).
@@ -157,7 +190,7 @@ const CPU_EYES: SimGANConfig = {
 const CPU_DIGITS: SimGANConfig = {
   ...CPU_EYES,
   preset: 'cpu-digits',
-  data: { synthetic: 'digits-sim', real: 'mnist', realHoldout: 0.2 },
+  data: { synthetic: 'digits-sim', real: 'mnist', realHoldout: 0.2, test: '' },
   image: { height: 28, width: 28, channels: 1 },
   refiner: { filters: 32, blocks: 3, kernel: 3 },
   discriminator: {
@@ -182,7 +215,7 @@ const CPU_DIGITS: SimGANConfig = {
 const TOY: SimGANConfig = {
   preset: 'toy',
   seed: 1,
-  data: { synthetic: 'toy-synthetic', real: 'toy-real', realHoldout: 0.2 },
+  data: { synthetic: 'toy-synthetic', real: 'toy-real', realHoldout: 0.2, test: '' },
   image: { height: 16, width: 16, channels: 1 },
   refiner: { filters: 16, blocks: 2, kernel: 3 },
   discriminator: {
@@ -207,6 +240,7 @@ export const PRESETS: Readonly<Record<string, SimGANConfig>> = {
   'paper-eyes': PAPER_EYES,
   'paper-hands': PAPER_HANDS,
   'cpu-eyes': CPU_EYES,
+  'columbia-eyes': COLUMBIA_EYES,
   'cpu-digits': CPU_DIGITS,
   toy: TOY,
 };
@@ -323,6 +357,8 @@ export function validateConfig(c: SimGANConfig): SimGANConfig {
   if (typeof c.data.realHoldout !== 'number' || !(c.data.realHoldout >= 0 && c.data.realHoldout <= 0.9)) {
     throw new ConfigError(`data.realHoldout=${JSON.stringify(c.data.realHoldout)} must be a fraction from 0 to 0.9`);
   }
+  if (c.data.test !== undefined && typeof c.data.test !== 'string') throw new ConfigError(`data.test=${JSON.stringify(c.data.test)} must name a dataset or be ''`);
+  if (c.data.test && c.data.test === c.data.real) throw new ConfigError(`data.test=${c.data.test} is the real training domain itself; name a source of other people (e.g. columbia-gaze-test)`);
   intIn('image.height', c.image.height, 4);
   intIn('image.width', c.image.width, 4);
   oneOf('image.channels', c.image.channels, [1, 3] as unknown as readonly string[]);

@@ -7,7 +7,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../src/backend';
 import { resolveConfig } from '../src/config';
+import { columbiaSplit } from '../src/data/columbia-gaze';
+import type { ArrayImageDataset } from '../src/data/dataset';
+import { peopleOf } from '../src/data/people';
+import { loadDomains, loadSource } from '../src/data/registry';
 import { evalSeeds, evaluateRun } from '../src/eval/evaluate';
+import { gazeDownstream } from '../src/eval/gaze-downstream';
 import { projectRoot } from '../src/paths';
 import { train } from '../src/train/train';
 
@@ -58,6 +63,48 @@ test('eyes without labelled real eyes: downstream says why; C2ST and label prese
   const lp = r.labelPreservation as Record<string, { mean: number }>;
   assert.ok(Number.isFinite(lp.predictionShiftDeg.mean) && lp.predictionShiftDeg.mean >= 0);
   assert.ok(Number.isFinite(lp.errorOnRefinedDeg.mean));
+});
+
+test('columbia-eyes: the Table-2 analogue (1× and 4× synthetic and refined, real, constant) on people no network saw', async () => {
+  await selectBackend('wasm', { log: false });
+  const config = resolveConfig('columbia-eyes', SHORT);
+  // SimGAN's real domain: training people only, and no test person — read from each image's own label.
+  const { train: trainPeople, test: testPeople } = columbiaSplit();
+  const domains = await loadDomains(config);
+  assert.deepEqual(peopleOf(domains.real), trainPeople);
+  assert.equal(peopleOf(domains.real).filter((p) => testPeople.includes(p)).length, 0, 'a test person reached SimGAN');
+  const dir = await shortRun('columbia-eyes', 'columbia');
+  const r = await evaluateRun(dir, { ...FAST, seeds: 1 });
+  assert.equal(r.task, 'gaze');
+  const d = r.downstream as Record<string, unknown> & { people: { train: number[]; test: number[] }; testSet: string };
+  for (const k of ['trainedOnSynthetic', 'trainedOnSynthetic4x', 'trainedOnRefined', 'trainedOnRefined4x', 'trainedOnReal', 'constantPredictor']) {
+    const v = d[k] as { meanDeg: { mean: number; n: number }; within7: { mean: number }; within5: { mean: number } };
+    assert.ok(v && v.meanDeg.mean > 0 && v.meanDeg.mean < 60, `${k}: ${JSON.stringify(v)}`);
+    assert.ok(v.within7.mean >= v.within5.mean && v.within7.mean <= 1, k);
+  }
+  assert.match(d.testSet, /^columbia-gaze-test \(504 images\)$/);
+  // The estimators' training people (the real-trained one's) and the test people: disjoint, as recorded.
+  assert.deepEqual(d.people, { train: trainPeople, test: testPeople });
+  assert.deepEqual((d.trainSizes as Record<string, number>), { synthetic: 80, synthetic4x: 320, refined: 80, refined4x: 320, real: 1176 });
+  assert.ok(Number.isFinite((d.gapClosed as { mean: number }).mean));
+  const c = r.c2st as { refined: { mean: number }; realVsReal: { mean: number; n: number }; nPerSide: number };
+  assert.equal(c.nPerSide, 100);
+  assert.equal(c.realVsReal.n, 1, 'the real-vs-real floor (train people against test people)');
+  assert.ok(Number.isFinite((r.labelPreservation as Record<string, { mean: number }>).predictionShiftDeg.mean));
+});
+
+test('an estimator never trains on a test person: gazeDownstream refuses sets that share people with the test set', async () => {
+  await selectBackend('wasm', { log: false });
+  const size = { width: 55, height: 35 };
+  const test = (await loadSource('columbia-gaze-test', { size })) as ArrayImageDataset;
+  const train = (await loadSource('columbia-gaze', { size })) as ArrayImageDataset;
+  const leaked = test.subset([0], 'one test image');
+  const run = (real: ArrayImageDataset) =>
+    gazeDownstream({ real }, test, { seeds: [1], epochs: 1, log: quiet });
+  await assert.rejects(run(leaked), /estimators' training and test 'columbia-gaze-test' sets share person 29: split by person/);
+  // The same call with training people only goes through.
+  const ok = await run(train.subset(Array.from({ length: 64 }, (_, i) => i)));
+  assert.deepEqual(ok.people.test, columbiaSplit().test);
 });
 
 test('simgan eval RUN --json on a toy run: parts without task labels are unavailable with a reason', async () => {

@@ -181,9 +181,37 @@ export interface GazeRanges {
 /** ±30° yaw, ±20° pitch: the spread of UnityEyes' default gaze range. */
 export const DEFAULT_GAZE_RANGES: GazeRanges = { yaw: 30 * DEG, pitch: 20 * DEG };
 
+/**
+ * How the eye sits in the crop and what the camera did: the parts of the look that differ between real
+ * datasets. `scale` multiplies every length of the eye and lids (iris, eyeball, corner-to-corner width, lid
+ * openings, crease, lashes, brow distance) about the corner midpoint, whose height is `eyeY` (canonical
+ * units). `equalize` is the range of the partial histogram equalization (MPIIGaze's crops are equalized,
+ * camera photos are not).
+ */
+export interface EyeFraming {
+  scale: number;
+  eyeY: number;
+  equalize: [number, number];
+}
+
+/** MPIIGaze's normalised crops: the eye fills ~85% of the width, corners 5–10% in from the edges. */
+export const MPIIGAZE_FRAMING: EyeFraming = { scale: 1, eyeY: CANONICAL_HEIGHT / 2, equalize: [0, 0.8] };
+
+/**
+ * The Columbia Gaze crops (a square of 1.5 × the eye's landmark box, rows 12–52 of 64 kept; see
+ * data/columbia-gaze.ts): the corners span about 2/3 of the width, so every length is 0.75 × MPIIGaze's,
+ * the corner line sits a little above the middle, and the photos are not equalized.
+ */
+export const COLUMBIA_FRAMING: EyeFraming = { scale: 0.88, eyeY: 17, equalize: [0, 0.3] };
+
+/** Columbia's gaze targets span ±15° horizontally and ±10° vertically; sampled a little wider. */
+export const COLUMBIA_GAZE_RANGES: GazeRanges = { yaw: 20 * DEG, pitch: 15 * DEG };
+
 export interface EyeSimOptions {
   count: number;
   seed: number;
+  /** Framing and camera (default `MPIIGAZE_FRAMING`). */
+  framing?: EyeFraming;
   /** Output width in pixels (default 55, the paper's; MPIIGaze uses 60). */
   width?: number;
   /** Output height in pixels (default 35; MPIIGaze uses 36). */
@@ -206,10 +234,11 @@ export function gazeAngles(g: readonly [number, number, number] | ArrayLike<numb
 const uniform = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng.next();
 
 /** Draw one eye's parameters (see the module comment for the ranges and why). */
-export function sampleEyeParams(rng: Rng, gaze: GazeRanges = DEFAULT_GAZE_RANGES): EyeParams {
+export function sampleEyeParams(rng: Rng, gaze: GazeRanges = DEFAULT_GAZE_RANGES, framing: EyeFraming = MPIIGAZE_FRAMING): EyeParams {
+  const k = framing.scale;
   const yaw = uniform(rng, -gaze.yaw, gaze.yaw);
   const pitch = (gaze.pitchCentre ?? 0) + uniform(rng, -gaze.pitch, gaze.pitch);
-  const irisRadius = uniform(rng, 7.5, 10);
+  const irisRadius = k * uniform(rng, 7.5, 10);
   // sin α ≈ 0.49 for a 5.9 mm limbus on a 12 mm eyeball; the spread covers people and crop scales.
   const ballRadius = irisRadius / uniform(rng, 0.46, 0.53);
   const skin = uniform(rng, 0.4, 0.85);
@@ -222,22 +251,22 @@ export function sampleEyeParams(rng: Rng, gaze: GazeRanges = DEFAULT_GAZE_RANGES
   const hasBrow = rng.next() < 0.45;
   // The lids are placed relative to the iris (straight gaze): the upper one covers its top by −1…3.5, the
   // lower one its bottom by −1.5…2, so the opening scales with the eye, as in real faces.
-  const ballDy = -uniform(rng, 0.5, 3);
-  const upperLid = Math.max(4, irisRadius - ballDy - uniform(rng, -1, 3.5));
-  const lowerLid = Math.max(3, irisRadius + ballDy - uniform(rng, -1.5, 2));
+  const ballDy = -k * uniform(rng, 0.5, 3);
+  const upperLid = Math.max(4 * k, irisRadius - ballDy - k * uniform(rng, -1, 3.5));
+  const lowerLid = Math.max(3 * k, irisRadius + ballDy - k * uniform(rng, -1.5, 2));
   return {
     yaw,
     pitch,
     eyeX: CANONICAL_WIDTH / 2 + uniform(rng, -1.5, 1.5),
-    eyeY: CANONICAL_HEIGHT / 2 + uniform(rng, -1, 2),
-    ballDx: uniform(rng, -1, 1),
+    eyeY: framing.eyeY + uniform(rng, -1, 2),
+    ballDx: k * uniform(rng, -1, 1),
     ballDy,
     roll: uniform(rng, -8, 8) * DEG,
     innerLeft: rng.next() < 0.5,
     ballRadius,
     irisRadius,
     pupilFraction: uniform(rng, 0.25, 0.55),
-    halfWidth: uniform(rng, 21, 27),
+    halfWidth: k * uniform(rng, 21, 27),
     canthalTilt: uniform(rng, -3, 8) * DEG,
     upperLid,
     lowerLid,
@@ -254,30 +283,30 @@ export function sampleEyeParams(rng: Rng, gaze: GazeRanges = DEFAULT_GAZE_RANGES
     irisTexture: uniform(rng, 0.05, 0.3),
     skinBlotches: uniform(rng, 0.02, 0.1),
     skinPores: uniform(rng, 0.01, 0.06),
-    creaseHeight: uniform(rng, 3, 7),
+    creaseHeight: k * uniform(rng, 3, 7),
     creaseDepth: uniform(rng, 0.05, 0.4),
     socketShadow: uniform(rng, 0.1, 0.5),
     marginShadow: uniform(rng, 0, 0.3),
-    underFold: uniform(rng, 3.5, 7),
+    underFold: k * uniform(rng, 3.5, 7),
     underFoldDepth: uniform(rng, 0, 0.15),
-    lashWidth: uniform(rng, 1, 2.8),
+    lashWidth: k * uniform(rng, 1, 2.8),
     lashDarkness,
     lowerLash: uniform(rng, 0.05, 0.3),
     lidShadow: uniform(rng, 0.1, 0.5),
-    lidShadowReach: uniform(rng, 1, 3),
+    lidShadowReach: k * uniform(rng, 1, 3),
     brow: hasBrow ? uniform(rng, 0.2, 0.6) : 0,
-    browHeight: uniform(rng, 13, 17),
+    browHeight: k * uniform(rng, 13, 17),
     lightElevation: uniform(rng, 0, 60) * DEG,
     lightAzimuth: uniform(rng, 0, 2 * Math.PI),
     ambient: uniform(rng, 0.35, 0.75),
     skinGradient: uniform(rng, 0, 0.9),
     glint: hasGlint ? uniform(rng, 0.15, 0.7) : 0,
-    glintRadius: uniform(rng, 0.35, 0.8),
+    glintRadius: k * uniform(rng, 0.35, 0.8),
     blur: uniform(rng, 0.35, 1.2),
     exposure: uniform(rng, 0.7, 1.3),
     gamma: uniform(rng, 0.75, 1.3),
     stretch: uniform(rng, 0.5, 1),
-    equalize: uniform(rng, 0, 0.8),
+    equalize: uniform(rng, framing.equalize[0], framing.equalize[1]),
     noise: uniform(rng, 0.005, 0.03),
   };
 }
@@ -614,7 +643,7 @@ export function renderEyes(o: EyeSimOptions): ArrayImageDataset {
   const labels: Float32Array[] = [];
   const u8 = new Uint8Array(per);
   for (let n = 0; n < o.count; n++) {
-    const p = sampleEyeParams(rng, o.gaze);
+    const p = sampleEyeParams(rng, o.gaze, o.framing);
     const img = renderEye(p, width, height, rng);
     u8ToUnit(unitToU8(img, u8), pixels.subarray(n * per, (n + 1) * per));
     labels.push(Float32Array.from([...gazeVector(p.yaw, p.pitch), p.yaw, p.pitch]));

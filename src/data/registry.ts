@@ -11,9 +11,11 @@ import * as path from 'node:path';
 import type { SimGANConfig } from '../config';
 import { dataDir } from '../paths';
 import { locateDataset, SYNTHETIC_COUNT } from './catalog';
+import { COLUMBIA_CROP, COLUMBIA_SOURCES, columbiaSplit, loadColumbiaGaze } from './columbia-gaze';
+import { assertDisjointPeople, peopleOf } from './people';
 import { ArrayImageDataset, cachedDataset, DomainPair, ImageDataset, splitDataset } from './dataset';
 import { renderDigits } from './digits-sim';
-import { renderEyes } from './eyes-sim';
+import { COLUMBIA_FRAMING, COLUMBIA_GAZE_RANGES, renderEyes } from './eyes-sim';
 import type { Size } from './images';
 import { loadMnist } from './mnist';
 import { loadImageFolder, loadMpiigazeCsv, loadMpiigazeOfficial } from './mpiigaze';
@@ -76,6 +78,15 @@ const LOADERS: Record<string, Loader> = {
     const key = `eyes-sim ${codeHash('./eyes-sim')} n=${count} seed=${seed} ${sizeKey(o.size)}`;
     return cached(o, 'eyes-sim', key, async () => renderEyes({ count, seed, width: o.size.width, height: o.size.height }));
   },
+  // The same renderer, framed and ranged like the Columbia Gaze crops (eyes-sim.ts, COLUMBIA_FRAMING).
+  'eyes-sim-columbia': async (o) => {
+    const count = o.count ?? SYNTHETIC_COUNT, seed = o.seed ?? 1;
+    const key = `eyes-sim-columbia ${codeHash('./eyes-sim')} n=${count} seed=${seed} ${sizeKey(o.size)}`;
+    return cached(o, 'eyes-sim-columbia', key, async () => {
+      const ds = renderEyes({ count, seed, width: o.size.width, height: o.size.height, gaze: COLUMBIA_GAZE_RANGES, framing: COLUMBIA_FRAMING });
+      return new ArrayImageDataset('eyes-sim-columbia', ds.imageShape, ds.pixels, ds.labels, ds.labelNames);
+    });
+  },
   'digits-sim': async (o) => {
     requireSize('digits-sim', o, 28, 28);
     const count = o.count ?? SYNTHETIC_COUNT, seed = o.seed ?? 1;
@@ -104,12 +115,25 @@ const LOADERS: Record<string, Loader> = {
     const key = `mpiigaze-official ${fingerprint(path.join(root, 'Data', 'Normalized'))} ${sizeKey(o.size)} limit=${o.count ?? 'all'}`;
     return cached(o, 'mpiigaze-official', key, async () => (await loadMpiigazeOfficial(root, o.size, { limit: o.count, warn: o.warn })).dataset);
   },
+  'columbia-gaze': (o) => columbia('columbia-gaze', o),
+  'columbia-gaze-test': (o) => columbia('columbia-gaze-test', o),
   unityeyes: async (o) => {
     const dir = locateDataset('unityeyes');
     const key = `unityeyes ${fingerprint(dir)} ${sizeKey(o.size)} limit=${o.count ?? 'all'}`;
     return cached(o, 'unityeyes', key, async () => (await loadUnityEyes(dir, o.size, { limit: o.count, warn: o.warn })).dataset);
   },
 };
+
+/** A Columbia Gaze source: the people and poses of `COLUMBIA_SOURCES[name]` (train or test people, P = 0). */
+async function columbia(name: keyof typeof COLUMBIA_SOURCES, o: SourceOptions): Promise<ImageDataset> {
+  const split = columbiaSplit();
+  assertDisjointPeople(split.train, split.test, ['training', 'test']);
+  const dir = locateDataset(name);
+  const { people, poses } = COLUMBIA_SOURCES[name];
+  // The loader's code hash is in the key: a change to the crop or the labels rebuilds the cache.
+  const key = `${name} ${codeHash('./columbia-gaze')} ${fingerprint(dir)} ${sizeKey(o.size)} people=${people.join(',')} poses=${poses.join(',')} crop=${Object.values(COLUMBIA_CROP).join(',')} limit=${o.count ?? 'all'}`;
+  return cached(o, name, key, async () => (await loadColumbiaGaze(dir, o.size, { people, poses, limit: o.count, warn: o.warn, name })).dataset);
+}
 
 function limit(ds: ArrayImageDataset, count: number | undefined): ArrayImageDataset {
   return count === undefined || count >= ds.size ? ds : ds.subset(Array.from({ length: count }, (_, i) => i));
@@ -157,5 +181,11 @@ export async function loadRealSplit(config: SimGANConfig): Promise<{ train: Imag
 
 /** The two training domains: synthetic, and the real domain minus its held-out part. */
 export async function loadDomains(config: SimGANConfig): Promise<DomainPair> {
-  return { synthetic: await loadDataset(config.data.synthetic, { config }), real: (await loadRealSplit(config)).train };
+  const real = (await loadRealSplit(config)).train;
+  if (config.data.test) {
+    // The test people must never reach SimGAN: checked on the images' own person labels.
+    const test = await loadDataset(config.data.test, { config });
+    assertDisjointPeople(peopleOf(real), peopleOf(test), [`real training domain '${config.data.real}'`, `test '${config.data.test}'`]);
+  }
+  return { synthetic: await loadDataset(config.data.synthetic, { config }), real };
 }

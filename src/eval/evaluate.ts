@@ -23,7 +23,9 @@ import { classifierAccuracy, predictClasses, predictGaze, trainDigitClassifier, 
 import { latestCheckpoint, loadModelWeights } from '../runs/checkpoint';
 import { writeJsonAtomic } from '../runs/atomic';
 import { readRunConfig, runPaths } from '../runs/run-dir';
+import { assertDisjointPeople, peopleOf } from '../data/people';
 import { c2st } from './c2st';
+import { gazeDownstream, gazeTrainingSets } from './gaze-downstream';
 import { accuracy, angleDeg, gazeErrors } from './metrics';
 import { summarize as summarizeAny, Summary } from './stats';
 
@@ -58,7 +60,9 @@ export interface EvalReport {
   options: Required<Omit<EvalOptions, 'log'>>;
   seconds: number;
   downstream: Record<string, unknown> | Unavailable;
-  c2st: { refined: Summary; synthetic: Summary; nPerSide: number } | Unavailable;
+  /** `realVsReal` (with `data.test`): the real training people against the test people — the floor a perfect
+   *  refiner could reach, since the test is other people (identity, glasses, skin), not 50%. */
+  c2st: { refined: Summary; synthetic: Summary; realVsReal?: Summary; nPerSide: number } | Unavailable;
   labelPreservation: Record<string, unknown> | Unavailable;
 }
 
@@ -106,9 +110,10 @@ export function evalSeeds(runSeed: number, n: number): number[] {
   return range(n).map((k) => runSeed * 1000 + k);
 }
 
-/** Labelled real eyes for a gaze test: the run's own real domain if labelled, else official MPIIGaze. */
-async function labelledRealEyes(config: SimGANConfig, holdout: ImageDataset): Promise<{ train?: ImageDataset; test: ImageDataset } | Unavailable> {
-  if (taskOf(holdout) === 'gaze') return { train: (await loadRealSplit(config)).train, test: holdout };
+/** Labelled real eyes for a gaze test: the run's test people or held-out real images if labelled, else
+ * official MPIIGaze (then no real-trained estimator: its people could overlap nothing we know of). */
+async function labelledRealEyes(config: SimGANConfig, holdout: ImageDataset, realTrain: ImageDataset): Promise<{ train?: ImageDataset; test: ImageDataset } | Unavailable> {
+  if (taskOf(holdout) === 'gaze') return { train: realTrain, test: holdout };
   const official = datasetCatalog().find((d) => d.name === 'mpiigaze-official');
   if (official?.present) {
     const test = await loadSource('mpiigaze-official', { size: { width: config.image.width, height: config.image.height } });
@@ -117,8 +122,21 @@ async function labelledRealEyes(config: SimGANConfig, holdout: ImageDataset): Pr
   return {
     unavailable:
       `no labelled real eyes: the real domain '${config.data.real}' has no gaze labels and MPIIGaze's official .mat files are absent ` +
-      `(put them at data/MPIIGaze/Data/Normalized, see data/README.md)`,
+      `(put them at data/MPIIGaze/Data/Normalized, see data/README.md, or use the columbia-eyes preset: Columbia Gaze crops)`,
   };
+}
+
+/**
+ * The real images evaluation uses: `train` (what the real-trained estimator learns from: the real domain
+ * minus its held-out part) and `holdout` (what realism and downstream tests use). With `data.test` set,
+ * `holdout` is that source: other people than any network trained on.
+ */
+export async function evaluationRealSets(config: SimGANConfig): Promise<{ train: ImageDataset; holdout: ImageDataset }> {
+  const split = await loadRealSplit(config);
+  if (!config.data.test) return split;
+  const holdout = await loadDataset(config.data.test, { config });
+  assertDisjointPeople(peopleOf(split.train), peopleOf(holdout), [`real '${config.data.real}'`, `test '${config.data.test}'`]);
+  return { train: split.train, holdout };
 }
 
 export async function evaluateRun(runDir: string, options: EvalOptions = {}): Promise<EvalReport> {
@@ -138,7 +156,7 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
     const seeds = evalSeeds(config.seed, o.seeds);
     let synthetic = toArrayDataset(await loadDataset(config.data.synthetic, { config }));
     if (o.syntheticCount > 0 && o.syntheticCount < synthetic.size) synthetic = synthetic.subset(range(o.syntheticCount).map((i) => i - 1));
-    const { train: realTrain, holdout } = await loadRealSplit(config);
+    const { train: realTrain, holdout } = await evaluationRealSets(config);
     // Task networks train on 80% of the synthetic set; label preservation is measured on the other 20%.
     const synSplit = splitDataset(synthetic, 0.2, 99);
     log(`[eval] refining ${synthetic.size.toLocaleString('en-US')} synthetic images with the step-${step} refiner`);
@@ -150,16 +168,22 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
     // ---- realism ----
     let c2stPart: EvalReport['c2st'];
     if (holdout.size < 8) {
-      c2stPart = { unavailable: `too few held-out real images (${holdout.size}); set data.realHoldout > 0` };
+      c2stPart = { unavailable: `too few held-out real images (${holdout.size}); set data.realHoldout > 0 or data.test` };
     } else {
       const refinedAll = await refineDataset(refiner, synthetic);
-      const r: number[] = [], s: number[] = [];
+      const r: number[] = [], s: number[] = [], rr: number[] = [];
+      const people = Boolean(config.data.test) && realTrain.size >= 8;
       for (const [k, seed] of seeds.entries()) {
         log(`[eval] c2st seed ${k + 1}/${o.seeds}`);
-        r.push((await c2st(refinedAll, holdout, { seed, maxPerSide: o.c2stPerSide, epochs: o.c2stEpochs })).accuracy);
-        s.push((await c2st(synthetic, holdout, { seed, maxPerSide: o.c2stPerSide, epochs: o.c2stEpochs })).accuracy);
+        const opts = { seed, maxPerSide: o.c2stPerSide, epochs: o.c2stEpochs };
+        r.push((await c2st(refinedAll, holdout, opts)).accuracy);
+        s.push((await c2st(synthetic, holdout, opts)).accuracy);
+        if (people) rr.push((await c2st(realTrain, holdout, opts)).accuracy);
       }
-      c2stPart = { refined: summarize(r), synthetic: summarize(s), nPerSide: Math.min(o.c2stPerSide, synthetic.size, holdout.size) };
+      c2stPart = {
+        refined: summarize(r), synthetic: summarize(s), ...(rr.length ? { realVsReal: summarize(rr) } : {}),
+        nPerSide: Math.min(o.c2stPerSide, synthetic.size, holdout.size),
+      };
     }
 
     // ---- downstream and label preservation ----
@@ -197,44 +221,27 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
         onRefined: summarize(keptOnRefined),
       };
     } else if (task === 'gaze') {
+      const real = await labelledRealEyes(config, holdout, realTrain);
       const shift: number[] = [], errSyn: number[] = [], errRef: number[] = [];
-      const real = await labelledRealEyes(config, holdout);
-      const down: Record<'synthetic' | 'refined' | 'real', { mean: number[]; within: number[] }> = {
-        synthetic: { mean: [], within: [] }, refined: { mean: [], within: [] }, real: { mean: [], within: [] },
+      const preserve = async (model: tf.LayersModel) => {
+        const pSyn = await predictGaze(model, synSplit.validation);
+        const pRef = await predictGaze(model, refinedHeld);
+        shift.push(pSyn.reduce((a, p, i) => a + angleDeg(p, pRef[i]), 0) / pSyn.length);
+        errSyn.push(gazeErrors(pSyn, synSplit.validation.labels!).meanDeg);
+        errRef.push(gazeErrors(pRef, refinedHeld.labels!).meanDeg);
       };
-      for (const [k, seed] of seeds.entries()) {
-        for (const cond of ['synthetic', 'refined', 'real'] as const) {
-          if (cond === 'real' && (!('test' in real) || !real.train)) continue;
-          if (cond !== 'synthetic' && !('test' in real)) continue;
-          const trainSet = cond === 'synthetic' ? synSplit.train : cond === 'refined' ? refinedTrain : (real as { train: ImageDataset }).train;
-          log(`[eval] seed ${k + 1}/${o.seeds}: gaze estimator on ${cond} (${trainSet.size.toLocaleString('en-US')} images)`);
-          const model = await trainGazeEstimator(trainSet, { epochs, batchSize: 64, lr: 1e-3, seed });
-          if (cond === 'synthetic') {
-            const pSyn = await predictGaze(model, synSplit.validation);
-            const pRef = await predictGaze(model, refinedHeld);
-            shift.push(pSyn.reduce((a, p, i) => a + angleDeg(p, pRef[i]), 0) / pSyn.length);
-            errSyn.push(gazeErrors(pSyn, synSplit.validation.labels!).meanDeg);
-            errRef.push(gazeErrors(pRef, refinedHeld.labels!).meanDeg);
-          }
-          if ('test' in real) {
-            const e = gazeErrors(await predictGaze(model, real.test), real.test.labels!);
-            down[cond].mean.push(e.meanDeg);
-            down[cond].within.push(e.within);
-          }
+      if ('test' in real) {
+        const sets = gazeTrainingSets(synSplit.train, refinedTrain, real.train);
+        downstream = { ...(await gazeDownstream(sets, real.test, { seeds, epochs, log }, preserve)) };
+      } else {
+        downstream = real;
+        for (const [k, seed] of seeds.entries()) {
+          log(`[eval] seed ${k + 1}/${o.seeds}: gaze estimator on synthetic (label preservation only)`);
+          const model = await trainGazeEstimator(synSplit.train, { epochs, batchSize: 64, lr: 1e-3, seed });
+          await preserve(model);
           model.dispose();
         }
       }
-      downstream = 'test' in real
-        ? {
-            metric: 'mean angular error (degrees) and fraction within 7°',
-            testSet: `${real.test.name} (${real.test.size} images)`,
-            ...Object.fromEntries(
-              (['synthetic', 'refined', 'real'] as const)
-                .filter((c) => down[c].mean.length)
-                .map((c) => [`trainedOn${c[0].toUpperCase()}${c.slice(1)}`, { meanDeg: summarizeAny(down[c].mean, DEGREES), within7: summarize(down[c].within) }]),
-            ),
-          }
-        : real;
       preservation = {
         metric: 'a synthetic-trained gaze estimator on held-out synthetic eyes and their refined versions (degrees)',
         predictionShiftDeg: summarizeAny(shift, DEGREES),

@@ -67,10 +67,38 @@ export interface SettingSeries {
 }
 
 /** A metric against a setting (categories or numbers) with 95% error bars, one series per quantity. */
+export interface Reference {
+  y: number;
+  label: string;
+  /** A 95% interval drawn as a band around the line. */
+  low?: number;
+  high?: number;
+  color?: string;
+}
+
+const REFERENCE_COLORS = ['#d62728', '#2ca02c', '#7f7f7f', '#9467bd'];
+
+/** A y range around `values` with 8% padding each side (undefined when there are none). */
+export function fittedRange(values: number[]): [number, number] | undefined {
+  const v = values.filter(Number.isFinite);
+  if (!v.length) return undefined;
+  const lo = Math.min(...v), hi = Math.max(...v);
+  const pad = Math.max((hi - lo) * 0.08, Math.abs(hi) * 0.01, 1e-6);
+  return [lo - pad, hi + pad];
+}
+
 export function metricVsSettingFigure(
   settings: string[],
   series: SettingSeries[],
-  options: { title: string; xTitle: string; yTitle: string; logX?: boolean; yRange?: [number, number]; reference?: { y: number; label: string } },
+  options: {
+    title: string; xTitle: string; yTitle: string; logX?: boolean;
+    /** Default: fitted to the intervals and references (so differences of a few points stay readable). */
+    yRange?: [number, number];
+    reference?: { y: number; label: string };
+    /** Horizontal reference lines (e.g. the raw-synthetic-trained and real-trained levels), each with an
+     *  optional shaded 95% band. */
+    references?: Reference[];
+  },
 ): PlotFigure {
   const numeric = options.logX === true;
   const data = series.map((s, i) => {
@@ -87,18 +115,28 @@ export function metricVsSettingFigure(
       text: pts.map((p) => `n=${p.v.n}`),
     };
   });
-  const shapes = options.reference
-    ? [{ type: 'line', xref: 'paper', x0: 0, x1: 1, y0: options.reference.y, y1: options.reference.y, line: { dash: 'dash', color: '#888' } }]
-    : [];
-  const annotations = options.reference
-    ? [{ xref: 'paper', x: 1, y: options.reference.y, text: options.reference.label, showarrow: false, xanchor: 'right', yanchor: 'bottom', font: { color: '#888' } }]
-    : [];
+  const refs: Reference[] = [...(options.reference ? [options.reference] : []), ...(options.references ?? [])];
+  const shapes = refs.flatMap((r, i) => {
+    const color = r.color ?? (options.reference && i === 0 ? '#888' : REFERENCE_COLORS[i % REFERENCE_COLORS.length]);
+    const band = r.low !== undefined && r.high !== undefined && r.high > r.low
+      ? [{ type: 'rect', xref: 'paper', x0: 0, x1: 1, y0: r.low, y1: r.high, fillcolor: color, opacity: 0.12, line: { width: 0 } }]
+      : [];
+    return [...band, { type: 'line', xref: 'paper', x0: 0, x1: 1, y0: r.y, y1: r.y, line: { dash: 'dash', color } }];
+  });
+  const annotations = refs.map((r, i) => ({
+    xref: 'paper', x: 1, y: r.y, text: r.label, showarrow: false, xanchor: 'right', yanchor: 'bottom',
+    font: { color: r.color ?? (options.reference && i === 0 ? '#888' : REFERENCE_COLORS[i % REFERENCE_COLORS.length]) },
+  }));
+  const yRange = options.yRange ?? fittedRange([
+    ...series.flatMap((s) => s.values.flatMap((v) => (v ? [v.low, v.high, v.mean] : []))),
+    ...refs.flatMap((r) => [r.y, r.low ?? r.y, r.high ?? r.y]),
+  ]);
   return {
     data,
     layout: {
       title: { text: options.title },
       xaxis: { title: { text: options.xTitle }, ...(numeric ? { type: 'log' } : { type: 'category' }) },
-      yaxis: { title: { text: options.yTitle }, ...(options.yRange ? { range: options.yRange } : {}) },
+      yaxis: { title: { text: options.yTitle }, ...(yRange ? { range: yRange } : {}) },
       shapes,
       annotations,
       height: 380,
