@@ -162,3 +162,15 @@ test('speed: 1,000 images at 55×35 well within 20 s', () => {
   const s = (performance.now() - t0) / 1000;
   assert.ok(s < 20, `${s.toFixed(1)} s for 1,000 images`);
 });
+
+test('Columbia framing draws a smaller eye (every length × 0.88) and keeps the gaze within its range', async () => {
+  const { COLUMBIA_FRAMING, COLUMBIA_GAZE_RANGES, MPIIGAZE_FRAMING } = await import('../src/data/eyes-sim');
+  const a = sampleEyeParams(new Rng(5), DEFAULT_GAZE_RANGES, MPIIGAZE_FRAMING);
+  const b = sampleEyeParams(new Rng(5), DEFAULT_GAZE_RANGES, COLUMBIA_FRAMING);
+  for (const k of ['halfWidth', 'irisRadius', 'creaseHeight', 'lashWidth', 'browHeight'] as const) close(b[k], a[k] * 0.88, 1e-9, k);
+  close(b.ballRadius / b.irisRadius, a.ballRadius / a.irisRadius, 1e-9, 'same eyeball proportions');
+  const ds = renderEyes({ count: 200, seed: 3, gaze: COLUMBIA_GAZE_RANGES, framing: COLUMBIA_FRAMING });
+  for (const l of ds.labels!) {
+    assert.ok(Math.abs(l[3]) <= 20 * DEG + 1e-6 && Math.abs(l[4]) <= 15 * DEG + 1e-6, `yaw ${l[3] / DEG}°, pitch ${l[4] / DEG}°`);
+  }
+});

@@ -5,7 +5,7 @@ import { ablationTable, compare, lambdaFinding, twoWayFinding } from '../src/abl
 import { budget, budgetName } from '../src/budget';
 import { summarize } from '../src/eval/stats';
 import type { SweepRow } from '../src/runs/sweep';
-import { histogramCounts, histogramFigure, lossCurvesFigure, metricVsSettingFigure, smooth, tradeoffFigure } from '../src/viz/figures';
+import { fittedRange, histogramCounts, histogramFigure, lossCurvesFigure, metricVsSettingFigure, smooth, tradeoffFigure } from '../src/viz/figures';
 
 test('smooth: a trailing moving average', () => {
   assert.deepEqual(smooth([2, 4, 6, 8], 2), [2, 3, 5, 7]);
@@ -73,4 +73,41 @@ test('histograms: counts per bin (ends clamped), fractions per series, small fig
   assert.equal(y.length, 20);
   assert.ok(Math.abs(y.reduce((a, b) => a + b, 0) - 1) < 1e-9);
   assert.ok(JSON.stringify(fig).length < 5000, 'the figure holds bins, not values');
+});
+
+function eyeRow(setting: string, seed: number, refined: number, shift: number): SweepRow {
+  return {
+    run: `${setting}-${seed}`, seed, overrides: { 'history.enabled': setting },
+    metrics: {
+      'downstream.trainedOnRefined.meanDeg.mean': refined, 'downstream.trainedOnSynthetic.meanDeg.mean': 9 + seed * 0.01,
+      'downstream.trainedOnReal.meanDeg.mean': 6, 'c2st.refined.mean': 0.95, 'labelPreservation.predictionShiftDeg.mean': shift,
+    },
+  };
+}
+
+test('eye findings: lower gaze error wins, degrees are quoted, the λ sweep picks the lowest error', () => {
+  const t = ablationTable([eyeRow('true', 1, 7.0, 2), eyeRow('true', 2, 7.1, 2.1), eyeRow('true', 3, 7.05, 2), eyeRow('false', 1, 8.5, 4), eyeRow('false', 2, 8.6, 4.1), eyeRow('false', 3, 8.55, 4)], 'history', ['true', 'false'], 'eyes');
+  assert.equal(t.domain, 'eyes');
+  const text = twoWayFinding('history', t, ['on', 'off']);
+  assert.match(text, /on is better on gaze error/, 'lower error is better');
+  assert.match(text, /on is better on gaze preservation/);
+  assert.match(text, /on 7\.05° \[/);
+  const lam = ablationTable([eyeRow('0.1', 1, 9.5, 6), eyeRow('0.1', 2, 9.6, 6), eyeRow('2', 1, 7.5, 1), eyeRow('2', 2, 7.6, 1)].map((r) => ({ ...r, overrides: { lambda: r.overrides['history.enabled'] } })), 'lambda', ['0.1', '2'], 'eyes');
+  const lt = lambdaFinding(lam);
+  assert.match(lt, /best mean gaze error on the held-out people came at λ = 2: 7\.55°/);
+  assert.match(lt, /refinement helped/);
+});
+
+test('metric-vs-setting figures fit the y range to intervals and reference lines, and draw reference bands', () => {
+  const a = summarize([0.783, 0.79, 0.775]), b = summarize([0.80, 0.81, 0.805]);
+  const fig = metricVsSettingFigure(['on', 'off'], [{ name: 'refined', values: [a, b] }], {
+    title: 't', xTitle: 'x', yTitle: 'y', references: [{ y: 0.78, label: 'raw synthetic', low: 0.75, high: 0.81 }, { y: 0.97, label: 'real' }],
+  });
+  const range = (fig.layout as { yaxis: { range: [number, number] } }).yaxis.range;
+  assert.ok(range[0] < 0.75 && range[0] > 0.7 && range[1] > 0.97 && range[1] < 1.0, `range ${range}`);
+  const shapes = (fig.layout as { shapes: Array<{ type: string; y0: number; y1: number }> }).shapes;
+  assert.deepEqual(shapes.map((s) => s.type), ['rect', 'line', 'line'], 'a band for the interval, a line each');
+  assert.deepEqual([shapes[0].y0, shapes[0].y1], [0.75, 0.81]);
+  assert.equal(fittedRange([]), undefined);
+  assert.deepEqual(fittedRange([1, 2])!.map((v) => Math.round(v * 100) / 100), [0.92, 2.08]);
 });
