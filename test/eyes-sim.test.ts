@@ -163,11 +163,12 @@ test('speed: 1,000 images at 55×35 well within 20 s', () => {
   assert.ok(s < 20, `${s.toFixed(1)} s for 1,000 images`);
 });
 
-test('Columbia framing draws a smaller eye (every length × 0.88) and keeps the gaze within its range', async () => {
+test('framing scales every length of the eye and moves its corner line; Columbia framing keeps the gaze in range', async () => {
   const { COLUMBIA_FRAMING, COLUMBIA_GAZE_RANGES, MPIIGAZE_FRAMING } = await import('../src/data/eyes-sim');
   const a = sampleEyeParams(new Rng(5), DEFAULT_GAZE_RANGES, MPIIGAZE_FRAMING);
-  const b = sampleEyeParams(new Rng(5), DEFAULT_GAZE_RANGES, COLUMBIA_FRAMING);
-  for (const k of ['halfWidth', 'irisRadius', 'creaseHeight', 'lashWidth', 'browHeight'] as const) close(b[k], a[k] * 0.88, 1e-9, k);
+  const b = sampleEyeParams(new Rng(5), DEFAULT_GAZE_RANGES, { ...MPIIGAZE_FRAMING, scale: 0.8, eyeY: 20 });
+  for (const k of ['halfWidth', 'irisRadius', 'creaseHeight', 'lashWidth', 'browHeight'] as const) close(b[k], a[k] * 0.8, 1e-9, k);
+  close(b.eyeY - a.eyeY, 20 - MPIIGAZE_FRAMING.eyeY, 1e-9, 'corner line');
   close(b.ballRadius / b.irisRadius, a.ballRadius / a.irisRadius, 1e-9, 'same eyeball proportions');
   const ds = renderEyes({ count: 200, seed: 3, gaze: COLUMBIA_GAZE_RANGES, framing: COLUMBIA_FRAMING });
   for (const l of ds.labels!) {
