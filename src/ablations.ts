@@ -221,3 +221,35 @@ export async function variantsGrid(b: Budget, which: Ablation, settings: string[
 }
 
 export { formatSummary };
+
+/**
+ * The eye Table-2 analogue of one setting (e.g. the default λ) as markdown, from an eye ablation table:
+ * each estimator's mean error and within-7° with 95% intervals, the gap closed, and a verdict for 1× and 4×
+ * generated from the intervals (lower error is better).
+ */
+export function eyeTable2Markdown(table: AblationTable, setting: string): string {
+  if (table.domain !== 'eyes') throw new Error(`eyeTable2Markdown: needs an eye table, got ${table.domain}`);
+  const k = table.settings.indexOf(setting);
+  if (k < 0) throw new Error(`eyeTable2Markdown: setting ${setting} is not in the table (${table.settings.join(', ')})`);
+  const m = table.metrics;
+  const row = (name: string, err: string, w7: string) => `| ${name} | ${deg(m[err][k])} | ${pct(m[w7][k])} |`;
+  const gap = (s: Summary | undefined) => (s ? `${(s.mean * 100).toFixed(0)}% [${(s.low * 100).toFixed(0)}, ${(s.high * 100).toFixed(0)}]` : 'n/a');
+  const verdict = (ref: string, syn: string, what: string) => {
+    const v = compare(m[ref][k], m[syn][k], false);
+    return v === 'a' ? `refined beats raw synthetic at ${what} (non-overlapping 95% intervals)` : v === 'b' ? `raw synthetic beats refined at ${what}` : v === 'tie' ? `refined and raw synthetic overlap at ${what}` : `${what}: missing`;
+  };
+  const n = m.refined[k]?.n ?? 0;
+  return [
+    '| gaze estimator trained on | mean angular error on the test people | within 7° |',
+    '| --- | --- | --- |',
+    row('raw synthetic (1×)', 'synthetic', 'syntheticWithin7'),
+    row('raw synthetic 4×', 'synthetic4x', 'synthetic4xWithin7'),
+    row('refined synthetic (1×)', 'refined', 'refinedWithin7'),
+    row('refined synthetic 4×', 'refined4x', 'refined4xWithin7'),
+    row('real (train people; the upper bound)', 'real', 'realWithin7'),
+    row('constant: always the mean direction', 'constant', 'constantWithin7'),
+    '',
+    `Gap closed, (synthetic − refined) / (synthetic − real): 1× ${gap(m.gapClosed[k])}, 4× ${gap(m.gapClosed4x[k])}. ` +
+      `**Verdict (generated, n=${n} pipeline seeds):** ${verdict('refined', 'synthetic', '1×')}; ${verdict('refined4x', 'synthetic4x', '4×')}.`,
+  ].join('\n');
+}

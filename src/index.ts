@@ -16,7 +16,7 @@ export { lossCurvesFigure, metricVsSettingFigure, tradeoffFigure, histogramFigur
 export type { SettingSeries, TradeoffPoint, Reference } from './viz/figures';
 export { budget, budgetName } from './budget';
 export type { Budget, BudgetName } from './budget';
-export { runAblation, ablationSpec, ablationDir, ablationTable, twoWayFinding, lambdaFinding, variantsGrid, eyeCorners, compare, ABLATION_KEY, METRICS, EYE_METRICS, DOMAINS } from './ablations';
+export { runAblation, ablationSpec, ablationDir, ablationTable, twoWayFinding, lambdaFinding, eyeTable2Markdown, variantsGrid, eyeCorners, compare, ABLATION_KEY, METRICS, EYE_METRICS, DOMAINS } from './ablations';
 export type { Ablation, AblationTable, Domain, VariantsOptions } from './ablations';
 export { evaluateRun, refineDataset, loadRunRefiner, evaluationRealSets } from './eval/evaluate';
 export { gazeDownstream, gazeTrainingSets, meanDirection, GAZE_CONDITIONS } from './eval/gaze-downstream';

@@ -1,7 +1,7 @@
 /** Figure builders, budgets and generated findings: pure functions checked on hand-made inputs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ablationTable, compare, lambdaFinding, twoWayFinding } from '../src/ablations';
+import { ablationTable, compare, eyeTable2Markdown, lambdaFinding, twoWayFinding } from '../src/ablations';
 import { budget, budgetName } from '../src/budget';
 import { summarize } from '../src/eval/stats';
 import type { SweepRow } from '../src/runs/sweep';
@@ -110,4 +110,24 @@ test('metric-vs-setting figures fit the y range to intervals and reference lines
   assert.deepEqual([shapes[0].y0, shapes[0].y1], [0.75, 0.81]);
   assert.equal(fittedRange([]), undefined);
   assert.deepEqual(fittedRange([1, 2])!.map((v) => Math.round(v * 100) / 100), [0.92, 2.08]);
+});
+
+test('the eye Table-2 analogue as markdown: every estimator, the gap closed, a verdict per data size', () => {
+  const r = (seed: number, syn: number, ref: number): SweepRow => ({
+    run: `b-${seed}`, seed, overrides: { lambda: '0.5' },
+    metrics: {
+      'downstream.trainedOnSynthetic.meanDeg.mean': syn, 'downstream.trainedOnRefined.meanDeg.mean': ref,
+      'downstream.trainedOnSynthetic4x.meanDeg.mean': syn, 'downstream.trainedOnRefined4x.meanDeg.mean': syn + 0.01 * seed,
+      'downstream.trainedOnReal.meanDeg.mean': 6, 'downstream.constantPredictor.meanDeg.mean': 12,
+      'downstream.trainedOnSynthetic.within7.mean': 0.3, 'downstream.gapClosed.mean': (syn - ref) / (syn - 6),
+    },
+  });
+  const t = ablationTable([r(1, 9, 7), r(2, 9.1, 7.1), r(3, 9.05, 7.05)], 'lambda', ['0.5'], 'eyes');
+  const md = eyeTable2Markdown(t, '0.5');
+  assert.match(md, /\| raw synthetic \(1×\) \| 9\.05° \[/);
+  assert.match(md, /\| refined synthetic \(1×\) \| 7\.05° \[/);
+  assert.match(md, /\| constant: always the mean direction \| 12\.00°/);
+  assert.match(md, /1× 66% \[/);
+  assert.match(md, /refined beats raw synthetic at 1× \(non-overlapping 95% intervals\); refined and raw synthetic overlap at 4×/);
+  assert.throws(() => eyeTable2Markdown(t, '2'), /setting 2 is not in the table/);
 });
