@@ -44,6 +44,16 @@ test('each ablation notebook holds a plot, an image grid and a finding generated
     assert.match(md, /Finding \(.*generated from the numbers/, `${name}: a finding`);
     assert.match(md, /\d+\.\d%/, `${name}: the finding quotes numbers`);
   }
+  // Eyes come first in every ablation notebook, with degrees; digits follow.
+  for (const [name, which] of [['03-ablation-history-buffer.ipynb', 'history'], ['04-ablation-local-vs-global.ipynb', 'loss'], ['05-lambda-sweep.ipynb', 'λ sweep']] as const) {
+    const md = outputsOf(path.join(executedDir, name)).map((o) => [o.data?.['text/markdown'] ?? ''].flat().join('')).join('\n');
+    const eyes = md.search(new RegExp(`Finding \\(${which}, eyes`)), digits = md.search(new RegExp(`Finding \\(${which}, digits`));
+    assert.ok(eyes >= 0 && digits > eyes, `${name}: an eye finding, then a digit finding`);
+    assert.match(md, /\d+\.\d\d° \[/, `${name}: the eye finding quotes gaze errors`);
+  }
+  const down = outputsOf(path.join(executedDir, '06-downstream.ipynb')).map((o) => [o.data?.['text/markdown'] ?? ''].flat().join('')).join('\n');
+  for (const row of ['raw synthetic 4×', 'refined synthetic 4×', 'constant predictor']) assert.ok(down.includes(row), `06: the eye table has "${row}"`);
+  assert.match(down, /columbia-gaze-test \(504 images\)/, '06: tested on the Columbia test people');
   const quick = outputsOf(path.join(executedDir, '00-quickstart.ipynb'));
   assert.ok(quick.some((o) => html(o).includes('Plotly.newPlot')) && quick.some((o) => o.data && 'image/png' in o.data), 'quickstart: live plot and image grid');
 });
