@@ -69,7 +69,7 @@ test('the plan: cpu only on toy by default, forced by naming both; unknown names
   assert.equal(forced.length, 1);
   assert.equal(forced[0].skip, undefined);
   assert.equal(benchPlan({ presets: ['cpu-eyes'], batch: 8 })[0].batch, 8);
-  assert.throws(() => benchPlan({ presets: ['papr-eyes'] }), (e: Error) => e instanceof ConfigError && /unknown preset 'papr-eyes'.*paper-eyes, paper-hands, cpu-eyes, cpu-digits, toy/.test(e.message));
+  assert.throws(() => benchPlan({ presets: ['papr-eyes'] }), (e: Error) => e instanceof ConfigError && /unknown preset 'papr-eyes'.*paper-eyes, paper-hands, cpu-eyes, columbia-eyes, cpu-digits, toy/.test(e.message));
   assert.throws(() => benchPlan({ variants: ['gpu'] }), /unknown variant 'gpu' in --variants; choose from wasm, wasm\+native, wasm\+native-direct, wasm\+native-sgemm, cpu, tensorflow/);
   assert.throws(() => benchPlan({ presets: ['toy'], batch: 5 }), /batchSize=5 must be even/);
 });
@@ -188,7 +188,7 @@ test('simgan bench --presets toy --variants wasm --json: one measured row, no he
 test('simgan bench: unknown preset or variant exits 2 naming the allowed values; missing torch script is reported', () => {
   const p = simgan(['bench', '--presets', 'toy,eyes', '--no-torch']);
   assert.equal(p.status, 2);
-  assert.match(p.stderr, /unknown preset 'eyes' in --presets; choose from paper-eyes, paper-hands, cpu-eyes, cpu-digits, toy/);
+  assert.match(p.stderr, /unknown preset 'eyes' in --presets; choose from paper-eyes, paper-hands, cpu-eyes, columbia-eyes, cpu-digits, toy/);
   const v = simgan(['bench', '--variants', 'gpu', '--no-torch']);
   assert.equal(v.status, 2);
   assert.match(v.stderr, /unknown variant 'gpu' in --variants; choose from wasm, wasm\+native, wasm\+native-direct, wasm\+native-sgemm, cpu, tensorflow/);
