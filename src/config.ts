@@ -140,7 +140,9 @@ const PAPER_HANDS: SimGANConfig = {
  * step count), fewer pretraining and adversarial steps.
  * Optimizer: R lr 1e-4 / D lr 1e-3 — PROVISIONAL. It is the setting a PyTorch reference run of the paper's
  * recipe on digits found stable (Adam lr 1e-3 for both collapsed there: the refiner saturated at −1 once D
- * won). It has not yet been confirmed by runs of this preset: the synthetic eye renderer does not exist yet.
+ * won). On eyes it has been run through `columbia-eyes` (the same optimizer, narrower networks): 600
+ * adversarial iterations there (seed 1 of the default budget) showed no collapse or warning: D was right on
+ * 75–83% of patches on average over each stretch of iterations.
  */
 const CPU_EYES: SimGANConfig = {
   ...PAPER_EYES,
