@@ -129,5 +129,7 @@ test('the eye Table-2 analogue as markdown: every estimator, the gap closed, a v
   assert.match(md, /\| constant: always the mean direction \| 12\.00°/);
   assert.match(md, /1× 66% \[/);
   assert.match(md, /refined beats raw synthetic at 1× \(non-overlapping 95% intervals\); refined and raw synthetic overlap at 4×/);
+  // Paired per run: synthetic − refined is exactly 2° in every run (1×) and −0.01·seed at 4×.
+  assert.match(md, /Paired per run .*: 1× 2\.00° \[2\.00, 2\.00\] \(helped\), 4× -0\.02° \[-0\.04, 0\.00\]/);
   assert.throws(() => eyeTable2Markdown(t, '2'), /setting 2 is not in the table/);
 });
