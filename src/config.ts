@@ -186,8 +186,8 @@ const COLUMBIA_EYES: SimGANConfig = {
 
 /**
  * Digits (28×28) on 2 CPU cores: refiner halved to 32 maps × 3 blocks, a two-stride discriminator for the
- * smaller image (28 → 14 → 7 patch map), batch 32. Optimizer and λ: PROVISIONAL, as for `cpu-eyes` (no digit
- * loaders yet to run it on).
+ * smaller image (28 → 14 → 7 patch map), batch 32. Optimizer as `cpu-eyes`; λ 0.05, the middle of the
+ * default budget's λ sweep (README, "Results so far": no λ there separated from raw synthetic).
  */
 const CPU_DIGITS: SimGANConfig = {
   ...CPU_EYES,
