@@ -4,7 +4,9 @@
  *  - downstream (the paper's Tables 2–3): a task network trained on (a) raw synthetic, (b) refined synthetic
  *    (the run's refiner applied to the synthetic set, labels kept), (c) real, where the real domain is
  *    labelled — tested on held-out real data. Digits: accuracy on the MNIST test split (never trained on).
- *    Eyes: mean angular error and % within 7°, when labelled real eyes (official MPIIGaze) are present.
+ *    Eyes (`gaze-downstream.ts`): the Table-2 analogue — raw synthetic 1× and 4×, refined 1× and 4×, real,
+ *    the constant predictor — in mean angular error and % within 7° / 5°, on `data.test`'s people (or
+ *    official MPIIGaze when present and the run has no labelled test set).
  *  - c2st (realism): held-out accuracy of a fresh CNN telling refined from held-out real images, beside the
  *    same for raw synthetic; 50% = indistinguishable.
  *  - labelPreservation (the other side of λ): how far refinement moved what the label describes, seen by a
@@ -243,7 +245,7 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
         }
       }
       preservation = {
-        metric: 'a synthetic-trained gaze estimator on held-out synthetic eyes and their refined versions (degrees)',
+        metric: 'a synthetic-trained gaze estimator (with a labelled test set: the 1× one) on held-out synthetic eyes and their refined versions (degrees)',
         predictionShiftDeg: summarizeAny(shift, DEGREES),
         errorOnSyntheticDeg: summarizeAny(errSyn, DEGREES),
         errorOnRefinedDeg: summarizeAny(errRef, DEGREES),
