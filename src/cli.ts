@@ -76,6 +76,8 @@ environment:
   SIMGAN_NATIVE_THREADS=N              threads for those convolutions (default 1)
   SIMGAN_NATIVE_ALGO=auto|direct|sgemm their kernels: oneDNN's with Winograd for 3×3 (auto, default),
                                        oneDNN's without Winograd, or the addon's sgemm paths only
+                                       (Winograd exists only on AVX-512 CPUs; doctor says which)
+  ONEDNN_MAX_CPU_ISA=AVX2|SSE41|…      cap oneDNN's kernels (emulates a smaller CPU; bench passes it to PyTorch)
   SIMGAN_BUDGET=smoke|default|paper    how much reproduce and the notebooks run
 `;
 
