@@ -268,14 +268,14 @@ export function eyeTable2Markdown(table: AblationTable, setting: string): string
   const paired = (s: Summary | undefined) =>
     !s ? 'n/a' : `${s.mean.toFixed(2)}° [${s.low.toFixed(2)}, ${s.high.toFixed(2)}] (${s.n > 1 && s.low > 0 ? 'helped' : s.n > 1 && s.high < 0 ? 'hurt' : 'interval includes 0'})`;
   return [
-    '| gaze estimator trained on | mean angular error on the test people | within 7° |',
+    '| gaze estimator trained on | mean angular error on the test people, ° [95% interval] | within 7° [95% interval] |',
     '| --- | --- | --- |',
     row('raw synthetic (1×)', 'synthetic', 'syntheticWithin7'),
     row('raw synthetic 4×', 'synthetic4x', 'synthetic4xWithin7'),
     row('refined synthetic (1×)', 'refined', 'refinedWithin7'),
     row('refined synthetic 4×', 'refined4x', 'refined4xWithin7'),
     row('real (train people; the upper bound)', 'real', 'realWithin7'),
-    row('constant: always the mean direction', 'constant', 'constantWithin7'),
+    row('constant predictor: always the mean direction', 'constant', 'constantWithin7'),
     '',
     `Gap closed, (synthetic − refined) / (synthetic − real): 1× ${gap(m.gapClosed[k])}, 4× ${gap(m.gapClosed4x[k])}. ` +
       `**Verdict (generated, n=${n} pipeline seeds):** ${verdict('refined', 'synthetic', '1×')}; ${verdict('refined4x', 'synthetic4x', '4×')}. ` +

@@ -126,7 +126,7 @@ test('the eye Table-2 analogue as markdown: every estimator, the gap closed, a v
   const md = eyeTable2Markdown(t, '0.5');
   assert.match(md, /\| raw synthetic \(1×\) \| 9\.05° \[/);
   assert.match(md, /\| refined synthetic \(1×\) \| 7\.05° \[/);
-  assert.match(md, /\| constant: always the mean direction \| 12\.00°/);
+  assert.match(md, /\| constant predictor: always the mean direction \| 12\.00°/);
   assert.match(md, /1× 66% \[/);
   assert.match(md, /refined beats raw synthetic at 1× \(non-overlapping 95% intervals\); refined and raw synthetic overlap at 4×/);
   // Paired per run: synthetic − refined is exactly 2° in every run (1×) and −0.01·seed at 4×.
