@@ -10,6 +10,7 @@ import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvGradients } from './kernels/wasm-conv-grads';
 import { registerZeroCopyIdentity } from './kernels/wasm-identity';
 import { enableNativeConv, NATIVE_CONV_ALGORITHMS, nativeConvState, type NativeConvAlgorithm, type NativeConvState } from './kernels/native-conv';
+import { UserError } from './util/user-error';
 
 export { tf };
 
@@ -97,37 +98,55 @@ function loadNative(pkg: NativePackage): NativeProbe {
 let wasmKernelsRegistered = false;
 let nativeConvOff: string | undefined;
 
+export interface NativeConvSettings {
+  /** `SIMGAN_NATIVE_CONV`: 'off', 'on' (asked for: a missing build is an error) or 'auto' (unset). */
+  mode: 'auto' | 'on' | 'off';
+  threads: number;
+  algorithm: NativeConvAlgorithm;
+}
+
+/**
+ * The native-convolution settings from the environment, or a user error naming the bad variable. Pure, so
+ * that `simgan doctor` can check them without starting a backend.
+ */
+export function nativeConvSettings(env: Record<string, string | undefined> = process.env): NativeConvSettings {
+  const setting = (env.SIMGAN_NATIVE_CONV ?? '').trim().toLowerCase();
+  let mode: NativeConvSettings['mode'];
+  if (setting === 'off' || setting === '0' || setting === 'false') mode = 'off';
+  else if (setting === 'on' || setting === '1' || setting === 'true') mode = 'on';
+  else if (setting === '') mode = 'auto';
+  else throw new UserError(`SIMGAN_NATIVE_CONV=${JSON.stringify(env.SIMGAN_NATIVE_CONV)} is not a setting; use on or off (or leave it unset)`);
+  const threads = env.SIMGAN_NATIVE_THREADS ? Number(env.SIMGAN_NATIVE_THREADS) : 1;
+  if (!(Number.isInteger(threads) && threads >= 1)) {
+    throw new UserError(`SIMGAN_NATIVE_THREADS=${JSON.stringify(env.SIMGAN_NATIVE_THREADS)} must be an integer ≥ 1`);
+  }
+  const algorithm = (env.SIMGAN_NATIVE_ALGO ?? 'auto').trim().toLowerCase() as NativeConvAlgorithm;
+  if (!NATIVE_CONV_ALGORITHMS.includes(algorithm)) {
+    throw new UserError(`SIMGAN_NATIVE_ALGO=${JSON.stringify(env.SIMGAN_NATIVE_ALGO)} is not a setting; use one of ${NATIVE_CONV_ALGORITHMS.join(', ')}`);
+  }
+  return { mode, threads, algorithm };
+}
+
 /**
  * Make the wasm backend trainable: register the convolution-gradient kernels it lacks or runs slowly, then,
  * unless `SIMGAN_NATIVE_CONV=off`, the native oneDNN convolutions on top (when `npm run build:native` built them).
  * `SIMGAN_NATIVE_THREADS` sets their threads (default 1), `SIMGAN_NATIVE_ALGO` their kernels (auto | direct | sgemm,
- * see NativeConvAlgorithm).
+ * see NativeConvAlgorithm). Settings are checked before anything is registered, so a bad one changes nothing.
  */
 function ensureWasmKernels(env: Record<string, string | undefined> = process.env): void {
   if (wasmKernelsRegistered) return;
+  const settings = nativeConvSettings(env);
   registerWasmConvGradients();
   registerZeroCopyIdentity();
   wasmKernelsRegistered = true;
-  const setting = (env.SIMGAN_NATIVE_CONV ?? '').trim().toLowerCase();
-  if (setting === 'off' || setting === '0' || setting === 'false') {
+  if (settings.mode === 'off') {
     nativeConvOff = `SIMGAN_NATIVE_CONV=${env.SIMGAN_NATIVE_CONV}`;
     return;
   }
-  if (setting !== '' && setting !== 'on' && setting !== '1' && setting !== 'true') {
-    throw new Error(`SIMGAN_NATIVE_CONV=${JSON.stringify(env.SIMGAN_NATIVE_CONV)} is not a setting; use on or off`);
-  }
-  const threads = env.SIMGAN_NATIVE_THREADS ? Number(env.SIMGAN_NATIVE_THREADS) : 1;
-  if (!(Number.isInteger(threads) && threads >= 1)) {
-    throw new Error(`SIMGAN_NATIVE_THREADS=${JSON.stringify(env.SIMGAN_NATIVE_THREADS)} must be an integer ≥ 1`);
-  }
-  const algorithm = (env.SIMGAN_NATIVE_ALGO ?? 'auto').trim().toLowerCase() as NativeConvAlgorithm;
-  if (!NATIVE_CONV_ALGORITHMS.includes(algorithm)) {
-    throw new Error(`SIMGAN_NATIVE_ALGO=${JSON.stringify(env.SIMGAN_NATIVE_ALGO)} is not a setting; use one of ${NATIVE_CONV_ALGORITHMS.join(', ')}`);
-  }
-  const { reason } = enableNativeConv({ threads, algorithm });
+  const { reason } = enableNativeConv({ threads: settings.threads, algorithm: settings.algorithm });
   if (reason) {
     // Asked for explicitly: a missing build is an error, not a silent slowdown.
-    if (setting !== '') throw new Error(`SIMGAN_NATIVE_CONV=${env.SIMGAN_NATIVE_CONV}: native convolutions ${reason}`);
+    if (settings.mode === 'on') throw new UserError(`SIMGAN_NATIVE_CONV=${env.SIMGAN_NATIVE_CONV}: native convolutions ${reason}`);
     nativeConvOff = reason;
   }
 }
@@ -141,10 +160,11 @@ async function activate(name: string): Promise<boolean> {
   }
 }
 
-function parsePreference(value: string, source: string): BackendPreference {
+/** A backend name from `source` (e.g. SIMGAN_BACKEND), or a user error listing the choices. */
+export function parsePreference(value: string, source: string): BackendPreference {
   const v = value.trim().toLowerCase();
   if ((BACKEND_PREFERENCES as readonly string[]).includes(v)) return v as BackendPreference;
-  throw new Error(`${source}=${JSON.stringify(value)} is not a backend; use one of ${BACKEND_PREFERENCES.join(', ')}`);
+  throw new UserError(`${source}=${JSON.stringify(value)} is not a backend; use one of ${BACKEND_PREFERENCES.join(', ')}`);
 }
 
 async function infoFor(name: string, reason: string, nativePkg?: NativePackage): Promise<BackendInfo> {
@@ -195,14 +215,14 @@ export async function selectBackend(preferred?: BackendPreference, options: Sele
     const probes = probeNativePackages();
     const pkg = probes.find((p) => p.installed)?.package;
     if (!pkg) {
-      throw new Error(
+      throw new UserError(
         `backend 'tensorflow' (${why}) needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node; neither is installed. ` +
-          `Install one (see README, "Native backend") or choose 'wasm'.`,
+          `Install one (see README, "Data and backends") or choose 'wasm'.`,
       );
     }
     const loaded = loadNative(pkg);
     if (loaded.error || !(await activate('tensorflow'))) {
-      throw new Error(`backend 'tensorflow' (${why}): ${pkg} ${loaded.error ?? 'did not initialise'}`);
+      throw new UserError(`backend 'tensorflow' (${why}): ${pkg} ${loaded.error ?? 'did not initialise'}`);
     }
     info = await infoFor('tensorflow', why, pkg);
   } else if (wanted === 'wasm' || wanted === 'cpu') {

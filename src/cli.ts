@@ -6,16 +6,18 @@
 import { benchCommand, benchWorker } from './commands/bench';
 import { doctorReport, formatDoctor } from './commands/doctor';
 import { dataBuild, dataInfo, dataShow, knownDatasets, parseSize } from './commands/data';
-import { evalCommand } from './commands/eval';
+import { evalCommand, evalFlags } from './commands/eval';
 import { reproduceCommand } from './commands/reproduce';
 import { labCommand } from './commands/lab';
-import { turingCommand, TuringSetupError } from './commands/turing';
+import { turingCommand } from './commands/turing';
 import { parseGrid, runSweep } from './runs/sweep';
 import { readMetrics, readRunConfig, runPaths } from './runs/run-dir';
 import { formatMemoryReport, memoryReport, memoryRows } from './bench/memory';
 import { existsSync } from 'node:fs';
+import { datasetCatalog } from './data/catalog';
 import { describeCommand, trainCommand } from './commands/train';
-import { ConfigError, PRESETS } from './config';
+import { ARCHITECTURE_ONLY, PRESETS } from './config';
+import { UsageError, UserError } from './util/user-error';
 import { installKernelSpec } from './notebooks/kernel';
 import { formatFailure, runNotebooks } from './notebooks/runner';
 
@@ -32,7 +34,10 @@ commands:
                     executed copies in DIR (default notebooks/executed); fails on the first cell error
   train --preset P [--set key=value ...] [--steps N] --out DIR [--resume]
                     train SimGAN (Algorithm 1); writes config.json, metrics.jsonl, checkpoints/ and
-                    samples/ in DIR. --resume continues DIR from its latest checkpoint.
+                    samples/ in DIR. --steps N sets the adversarial iterations (schedule.steps); the
+                    preset's pretraining steps come first and the progress line counts all of them
+                    (toy --steps 60: 30 pretraining + 60 = "90/90"). --resume continues DIR from its
+                    latest checkpoint (only --steps may change).
   describe --preset P [--set key=value ...] [--json]
                     each network's layers, output shapes and parameter counts
   eval RUN_DIR [--json] [--seeds N] [--epochs N] [--synthetic-count N] [--c2st-per-side N]
@@ -42,7 +47,9 @@ commands:
         [--steps N] [--eval-seeds N] [--eval-epochs N] [--eval-synthetic-count N]
         [--eval-c2st-per-side N] --out DIR
                     train and evaluate every grid point × seed in child processes; resumable;
-                    writes DIR/summary.json and DIR/summary.csv
+                    writes DIR/summary.json and DIR/summary.csv. --steps as for train; the
+                    --eval-* options are eval's, with eval's defaults (3 seeds …); all are checked
+                    before the first run starts
   bench [--presets a,b] [--variants a,b] [--steps N] [--warmup N] [--batch N] [--json] [--out FILE]
         [--no-torch] [--torch-script PATH]
                     training-step speed: median ms per refiner and discriminator step, images/s, tensor
@@ -66,7 +73,7 @@ commands:
                     a grid of each source's images, one block of rows per source
   help              this text
 
-presets: ${Object.keys(PRESETS).join(', ')}
+presets: ${Object.keys(PRESETS).map((p) => (ARCHITECTURE_ONLY[p] ? `${p} (architecture only: describe, bench)` : p)).join(', ')}
 overrides use dotted paths, e.g. --set lambda=0.1 --set history.enabled=false --set adversarial=global
 
 environment:
@@ -79,10 +86,14 @@ environment:
                                        (Winograd exists only on AVX-512 CPUs; doctor says which)
   ONEDNN_MAX_CPU_ISA=AVX2|SSE41|…      cap oneDNN's kernels (emulates a smaller CPU; bench passes it to PyTorch)
   SIMGAN_BUDGET=smoke|default|paper    how much reproduce and the notebooks run
+  SIMGAN_DATA_DIR=DIR                  where datasets and caches live (default data/ in the project)
+  SIMGAN_SHARED_DATA=DIR               the read-only shared data (default data/shared, else ../shared/data)
+
+errors: a mistake in the command line, a setting, a run folder or the data prints one line
+"simgan: …" and exits with status 2, before anything is written.
 `;
 
-/** Thrown for bad command lines: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError };
 
 /** Split `--flag value` options (as declared) from positional arguments; unknown flags are errors. */
 export function parseOptions(
@@ -145,13 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'eval': {
       const o = parseOptions(rest, { '--json': 'flag', '--seeds': 'value', '--epochs': 'value', '--synthetic-count': 'value', '--c2st-per-side': 'value' });
       if (o.positional.length !== 1) throw new UsageError('eval needs one RUN_DIR');
-      return evalCommand(o.positional[0], {
-        json: o.flags.has('--json'),
-        seeds: wholeNumber(o.values, '--seeds', 1),
-        epochs: wholeNumber(o.values, '--epochs', 1),
-        syntheticCount: wholeNumber(o.values, '--synthetic-count', 1),
-        c2stPerSide: wholeNumber(o.values, '--c2st-per-side', 4),
-      });
+      return evalCommand(o.positional[0], { json: o.flags.has('--json'), ...evalFlags(o.values, '--') });
     }
     case 'sweep': {
       const o = parseOptions(rest, { '--preset': 'value', '--grid': 'multi', '--seeds': 'value', '--jobs': 'value', '--set': 'multi', '--steps': 'value', '--eval-seeds': 'value', '--eval-epochs': 'value', '--eval-synthetic-count': 'value', '--eval-c2st-per-side': 'value', '--out': 'value' });
@@ -173,12 +178,7 @@ export async function main(argv: string[]): Promise<number> {
           grid,
           seeds: wholeNumber(o.values, '--seeds', 1) ?? 1,
           fixed: [...(o.multi['--set'] ?? []), ...(steps === undefined ? [] : [`schedule.steps=${steps}`])],
-          eval: {
-            seeds: wholeNumber(o.values, '--eval-seeds', 1) ?? 1,
-            epochs: wholeNumber(o.values, '--eval-epochs', 1),
-            syntheticCount: wholeNumber(o.values, '--eval-synthetic-count', 1),
-            c2stPerSide: wholeNumber(o.values, '--eval-c2st-per-side', 1),
-          },
+          eval: evalFlags(o.values, '--eval-'),
         },
         { out, jobs: wholeNumber(o.values, '--jobs', 1), signal: abort.signal },
       );
@@ -240,7 +240,11 @@ export async function main(argv: string[]): Promise<number> {
           throw new UsageError((e as Error).message);
         }
         const sources = o.positional[0].split(',');
-        for (const s of sources) if (!knownDatasets().includes(s)) throw new UsageError(`unknown source '${s}' (${knownDatasets().join(', ')})`);
+        for (const s of sources) {
+          if (knownDatasets().includes(s)) continue;
+          const libraryOnly = datasetCatalog().some((d) => d.name === s) ? `: '${s}' is a data folder the library reads (see simgan data info), not a source simgan can ${sub}` : '';
+          throw new UsageError(`unknown source '${s}'${libraryOnly}; sources: ${knownDatasets().join(', ')}`);
+        }
         if (sub === 'build') {
           if (sources.length !== 1) throw new UsageError('data build takes one source');
           const r = await dataBuild(sources[0], { count: num('--count', 1), size, seed: num('--seed', 0), out });
@@ -268,12 +272,7 @@ export async function main(argv: string[]): Promise<number> {
       if (port !== undefined && port > 65535) throw new UsageError(`--port ${port}: give a port from 0 to 65535 (0 picks a free one)`);
       const count = wholeNumber(o.values, '--count', 2);
       if (count !== undefined && count % 2 !== 0) throw new UsageError(`--count ${count}: give an even number (half the images are real, half refined)`);
-      try {
-        return await turingCommand(o.positional[0], { port, count, seed: wholeNumber(o.values, '--seed', 0) });
-      } catch (e) {
-        if (e instanceof TuringSetupError) throw new UsageError(e.message);
-        throw e;
-      }
+      return turingCommand(o.positional[0], { port, count, seed: wholeNumber(o.values, '--seed', 0) });
     }
     case 'kernel-install': {
       if (rest.length) throw new UsageError(`kernel-install takes no arguments, got ${rest[0]}`);
@@ -308,17 +307,25 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * How the CLI ends on an error: a user's mistake is one `simgan: …` line and status 2; anything else is a
+ * bug in simgan, shown with its stack and a request to report it, status 1.
+ */
+export function reportError(err: unknown, print: (line: string) => void): number {
+  if (err instanceof UserError) {
+    print(`simgan: ${err.message}`);
+    return 2;
+  }
+  print(err instanceof Error ? err.stack ?? err.message : String(err));
+  print('simgan: this looks like a bug in simgan, not in what you typed; please report it with the command line and the output of `simgan doctor --json`.');
+  return 1;
+}
+
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (err: unknown) => {
-      if (err instanceof UsageError || err instanceof ConfigError) {
-        console.error(`simgan: ${err.message}`);
-        process.exitCode = 2;
-      } else {
-        console.error(err instanceof Error ? err.stack ?? err.message : String(err));
-        process.exitCode = 1;
-      }
+      process.exitCode = reportError(err, (l) => console.error(l));
     },
   );
 }

@@ -4,6 +4,7 @@
  * A run is fully described by a resolved `SimGANConfig` (saved as `config.json` in its run directory):
  * the same config, seed and data give the same weights.
  */
+import { UserError } from './util/user-error';
 
 /** One discriminator layer. Convolutions are followed by ReLU except the last (the 2-logit head). */
 export type DiscriminatorLayer =
@@ -187,7 +188,7 @@ const COLUMBIA_EYES: SimGANConfig = {
 /**
  * Digits (28×28) on 2 CPU cores: refiner halved to 32 maps × 3 blocks, a two-stride discriminator for the
  * smaller image (28 → 14 → 7 patch map), batch 32. Optimizer as `cpu-eyes`; λ 0.05, the middle of the
- * default budget's λ sweep (README, "Results so far": no λ there separated from raw synthetic).
+ * default budget's λ sweep (docs/RESULTS.md: no λ there separated from raw synthetic).
  */
 const CPU_DIGITS: SimGANConfig = {
   ...CPU_EYES,
@@ -249,8 +250,18 @@ export const PRESETS: Readonly<Record<string, SimGANConfig>> = {
 
 export type PresetName = keyof typeof PRESETS;
 
+/**
+ * Presets that describe networks only: `simgan describe` and `simgan bench` run them, but their data is not
+ * wired, so `train` stops before writing anything and says why.
+ */
+export const ARCHITECTURE_ONLY: Readonly<Record<string, string>> = {
+  'paper-hands':
+    "the paper's hand networks (224×224 depth, Sec. 4.2) for describe and bench; no hand training data is wired " +
+    '(NYU hand depth crops load with the library function loadNyuHandCrops, but there is no synthetic hand source)',
+};
+
 /** Bad configuration input: the message names the field, the value and what is allowed. */
-export class ConfigError extends Error {}
+export class ConfigError extends UserError {}
 
 function clone<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;

@@ -1,5 +1,5 @@
 /** `simgan data info | build | show`. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { datasetCatalog, DatasetStatus } from '../data/catalog';
 import { ImageDataset } from '../data/dataset';
@@ -47,10 +47,18 @@ export interface BuildResult {
 /** Build (render or load) a source into DIR: the binary dataset, a preview grid and info.json. */
 export async function dataBuild(source: string, o: { count?: number; size?: Size; seed?: number; out: string }): Promise<BuildResult> {
   const size = o.size ?? defaultSize(source);
+  const created = !existsSync(o.out);
   mkdirSync(o.out, { recursive: true });
   const t0 = performance.now();
   // The cache folder is DIR itself: a fresh DIR always builds from the source, and the result is the file.
-  const ds = await loadSource(source, { size, count: o.count, seed: o.seed, cacheDir: o.out });
+  let ds;
+  try {
+    ds = await loadSource(source, { size, count: o.count, seed: o.seed, cacheDir: o.out });
+  } catch (e) {
+    // A source that cannot be built (absent, wrong size) leaves no empty DIR behind.
+    if (created) rmSync(o.out, { recursive: true, force: true });
+    throw e;
+  }
   const seconds = (performance.now() - t0) / 1000;
   const preview = await grid([ds], 32, [source]);
   writeFileAtomic(path.join(o.out, 'preview.png'), preview);

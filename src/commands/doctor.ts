@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
-import { BackendInfo, probeNativePackages, NativeProbe, selectBackend, tf } from '../backend';
+import { BackendInfo, nativeConvSettings, parsePreference, probeNativePackages, NativeProbe, selectBackend, tf } from '../backend';
+import { UserError } from '../util/user-error';
 import { datasetCatalog, DatasetStatus } from '../data/catalog';
 import { loadNativeConv, nativeConvCapabilities, nativeConvState } from '../kernels/native-conv';
 import { cpuInfo, CpuInfo, formatCpu } from '../util/cpu';
@@ -25,6 +26,8 @@ export interface JupyterStatus {
 }
 
 export interface DoctorReport {
+  /** Settings this machine cannot honour (bad or unusable SIMGAN_* variables), each with its fix; empty when all is well. */
+  problems: string[];
   backend: BackendInfo;
   tfjs: { tfjs: string; core: string; wasm: string };
   /** `threads` is null if wasm failed to start; `multithreadSupport` is tfjs's WASM_HAS_MULTITHREAD_SUPPORT flag. */
@@ -112,11 +115,57 @@ function nativeConvStatus(): DoctorReport['nativeConv'] {
   return { active: false, reason: why, isa: c?.isa, winogradAvailable: c?.winograd };
 }
 
+/** The environment variables that choose a backend and its kernels. */
+const BACKEND_VARIABLES = ['SIMGAN_BACKEND', 'SIMGAN_NATIVE_CONV', 'SIMGAN_NATIVE_THREADS', 'SIMGAN_NATIVE_ALGO'] as const;
+
+/**
+ * Each backend variable in `env` whose value is not a setting, with the user error that names the fix.
+ * Pure: doctor reports them instead of failing on them.
+ */
+export function backendSettingProblems(env: Record<string, string | undefined>): Array<{ variable: string; message: string }> {
+  const out: Array<{ variable: string; message: string }> = [];
+  for (const variable of BACKEND_VARIABLES) {
+    const value = env[variable];
+    if (value === undefined || value.trim() === '') continue;
+    try {
+      if (variable === 'SIMGAN_BACKEND') parsePreference(value, variable);
+      else nativeConvSettings({ [variable]: value });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      out.push({ variable, message: e.message });
+    }
+  }
+  return out;
+}
+
+/**
+ * Doctor explains the setups that stop other commands instead of stopping on them: a bad or unusable
+ * backend setting becomes a problem line, and the rest of the report shows what simgan does without it.
+ * (It edits process.env for that: doctor is a one-shot command.)
+ */
+async function backendDespiteSettings(problems: string[]): Promise<BackendInfo> {
+  for (const p of backendSettingProblems(process.env)) {
+    problems.push(`${p.message} — the report below is without ${p.variable}`);
+    delete process.env[p.variable];
+  }
+  try {
+    return await selectBackend(undefined, { log: false });
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    const set = ['SIMGAN_BACKEND', 'SIMGAN_NATIVE_CONV'].filter((v) => process.env[v] !== undefined);
+    problems.push(`${e.message} — the report below is without ${set.join(' and ') || 'it'}`);
+    for (const v of set) delete process.env[v];
+    return selectBackend(undefined, { log: false });
+  }
+}
+
 export async function doctorReport(): Promise<DoctorReport> {
-  const backend = await selectBackend(undefined, { log: false });
+  const problems: string[] = [];
+  const backend = await backendDespiteSettings(problems);
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const multithreadSupport = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   return {
+    problems,
     backend,
     tfjs: { tfjs: tf.version.tfjs, core: tf.version_core, wasm: wasm.version_wasm },
     wasm: { simd, threads: await wasmThreads(backend.name), multithreadSupport },
@@ -132,6 +181,7 @@ export async function doctorReport(): Promise<DoctorReport> {
 export function formatDoctor(r: DoctorReport): string {
   const yes = (b: boolean) => (b ? 'yes' : 'no');
   const lines = [
+    ...r.problems.map((p) => `problem        ${p}`),
     `backend        ${r.backend.name} (${r.backend.package}) — ${r.backend.reason}`,
     `tfjs           ${r.tfjs.tfjs} (core ${r.tfjs.core}, wasm ${r.tfjs.wasm})`,
     `wasm           simd ${yes(r.wasm.simd)}, threads ${r.wasm.threads}, multithread support ${yes(r.wasm.multithreadSupport)}`,

@@ -1,6 +1,8 @@
 /** `simgan eval RUN_DIR`: compute, store (eval.json) and print every metric the run's data allows. */
 import { selectBackend } from '../backend';
-import { evaluateRun, EvalReport } from '../eval/evaluate';
+import { evaluateRun, EvalReport, EVAL_OPTION_MIN } from '../eval/evaluate';
+import { assertTrainedRun } from '../runs/checkpoint';
+import { UsageError } from '../util/user-error';
 import { formatSummary, Summary } from '../eval/stats';
 
 function isSummary(v: unknown): v is Summary {
@@ -32,7 +34,35 @@ export function formatEval(r: EvalReport): string {
   ].join('\n');
 }
 
-export async function evalCommand(runDir: string, o: { json: boolean; seeds?: number; epochs?: number; syntheticCount?: number; c2stPerSide?: number }): Promise<number> {
+export interface EvalFlags {
+  seeds?: number;
+  epochs?: number;
+  syntheticCount?: number;
+  c2stPerSide?: number;
+}
+
+/**
+ * The evaluation options from `--seeds`, `--epochs`, `--synthetic-count`, `--c2st-per-side` (eval) or the
+ * same names after `--eval-` (sweep): one parser, so both commands accept, default and reject alike.
+ * Unset options are left undefined: evaluateRun's defaults (3 seeds, 3 epochs, all synthetic, 1,000 a side).
+ */
+export function evalFlags(values: Record<string, string | undefined>, prefix: '--' | '--eval-'): EvalFlags {
+  const num = (name: string, min: number): number | undefined => {
+    const flag = `${prefix}${name}`, v = values[flag];
+    if (v === undefined) return undefined;
+    if (!(Number.isInteger(Number(v)) && Number(v) >= min)) throw new UsageError(`${flag} ${v}: give a whole number ≥ ${min}`);
+    return Number(v);
+  };
+  return {
+    seeds: num('seeds', EVAL_OPTION_MIN.seeds),
+    epochs: num('epochs', EVAL_OPTION_MIN.epochs),
+    syntheticCount: num('synthetic-count', 1),
+    c2stPerSide: num('c2st-per-side', EVAL_OPTION_MIN.c2stPerSide),
+  };
+}
+
+export async function evalCommand(runDir: string, o: EvalFlags & { json: boolean }): Promise<number> {
+  assertTrainedRun(runDir);
   await selectBackend(undefined, { log: !o.json });
   const report = await evaluateRun(runDir, { seeds: o.seeds, epochs: o.epochs, syntheticCount: o.syntheticCount, c2stPerSide: o.c2stPerSide, log: (l) => console.error(l) });
   console.log(o.json ? JSON.stringify(report, null, 2) : formatEval(report));

@@ -1,9 +1,10 @@
 /** `simgan train` and `simgan describe`. */
 import { selectBackend } from '../backend';
-import { applyOverrides, ConfigError, resolveConfig, SimGANConfig } from '../config';
+import { applyOverrides, ConfigError, PRESETS, resolveConfig, SimGANConfig } from '../config';
+import { UsageError } from '../util/user-error';
 import { describeConfig, formatDescription } from '../nets/describe';
 import { readRunConfig } from '../runs/run-dir';
-import { train, StepMetrics } from '../train/train';
+import { assertTrainStart, train, StepMetrics } from '../train/train';
 import { Progress } from '../util/progress';
 
 export interface TrainCommandOptions {
@@ -31,12 +32,13 @@ export function commandConfig(o: TrainCommandOptions): SimGANConfig {
     if (o.overrides.length) throw new ConfigError('--set needs --preset (a resumed run keeps its config; only --steps may change)');
     return applyOverrides(readRunConfig(o.out), steps);
   }
-  if (!o.preset) throw new Error('train needs --preset NAME (or --resume on an existing --out)');
+  if (!o.preset) throw new UsageError(`train needs --preset NAME (one of ${Object.keys(PRESETS).join(', ')}), or --resume to continue the run in --out`);
   return resolveConfig(o.preset, [...o.overrides, ...steps]);
 }
 
 export async function trainCommand(o: TrainCommandOptions): Promise<number> {
   const config = commandConfig(o);
+  assertTrainStart({ config, runDir: o.out, resume: o.resume });
   await selectBackend();
   const total = config.schedule.refinerPretrainSteps + config.schedule.discriminatorPretrainSteps + config.schedule.steps;
   const progress = new Progress({ total, label: `[train ${config.preset}]` });

@@ -3,9 +3,10 @@
  * and `turingSummaryHtml` for notebooks (the same table as the page's summary).
  */
 import { existsSync } from 'node:fs';
+import { UserError } from '../util/user-error';
 import { selectBackend } from '../backend';
 import { loadRunRefiner } from '../eval/evaluate';
-import { latestCheckpoint } from '../runs/checkpoint';
+import { assertTrainedRun } from '../runs/checkpoint';
 import { readRunConfig, runPaths } from '../runs/run-dir';
 import { readAnswers, readStoredSession, resolveSessionParams, turingPaths, writeStoredSession } from '../turing/answers';
 import { startTuringServer, TuringServer } from '../turing/server';
@@ -13,7 +14,7 @@ import { buildTuringSession, runImageSource } from '../turing/session';
 import { turingStats, turingSummaryTableHtml } from '../turing/stats';
 
 /** A problem with the command line or the run directory: the CLI prints it and exits with status 2. */
-export class TuringSetupError extends Error {}
+export class TuringSetupError extends UserError {}
 
 export interface TuringCommandOptions {
   /** Port on 127.0.0.1 (default 0: a free one, printed). */
@@ -24,15 +25,9 @@ export interface TuringCommandOptions {
   seed?: number;
 }
 
-/** config.json and a checkpoint, or a setup error saying what is missing. */
-function checkRun(runDir: string): void {
-  const p = runPaths(runDir);
-  if (!existsSync(p.config)) throw new TuringSetupError(`${p.root} is not a run directory (no config.json): give the --out folder of a simgan train run`);
-  if (!latestCheckpoint(p.checkpoints)) throw new TuringSetupError(`${p.root} has no checkpoint yet: train it first (simgan train … --out ${runDir})`);
-}
 
 export async function turingCommand(runDir: string, o: TuringCommandOptions = {}): Promise<number> {
-  checkRun(runDir);
+  assertTrainedRun(runDir);
   const config = readRunConfig(runDir);
   const paths = turingPaths(runDir);
   const stored = readStoredSession(paths.session);

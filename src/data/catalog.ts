@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { dataDir, sharedDataDir } from '../paths';
+import { UserError } from '../util/user-error';
 import { COLUMBIA_SOURCES, parseColumbiaName } from './columbia-gaze';
 
 export type SourceKind = 'synthetic' | 'real';
@@ -186,7 +187,7 @@ const SPECS: SourceSpec[] = [
   {
     name: 'nyu-hands',
     kind: 'real',
-    description: 'NYU hand pose depth PNGs (depth in the green and blue channels), cropped to 224×224',
+    description: 'NYU hand pose depth PNGs (depth in the green and blue channels), cropped to 224×224; read by the library function loadNyuHandCrops only (no preset trains on hands)',
     licence: 'NYU Hand Pose Dataset (Tompson et al., 2014): see its terms',
     howToGet: 'download the NYU hand pose dataset and put depth PNGs in data/nyu-hands/',
     candidates: (d) => [path.join(d, 'nyu-hands')],
@@ -230,9 +231,9 @@ export function sourceNames(): string[] {
 /** The path of a dataset, or an error saying where it was looked for and how to get it. */
 export function locateDataset(name: string, env: Record<string, string | undefined> = process.env): string {
   const status = datasetCatalog(env).find((x) => x.name === name);
-  if (!status) throw new Error(`unknown dataset '${name}'; known: ${sourceNames().join(', ')}`);
+  if (!status) throw new UserError(`unknown dataset '${name}'; known: ${sourceNames().join(', ')}`);
   if (!status.present || !status.path) {
-    throw new Error(`dataset '${name}' not found (looked in ${status.searched.join(', ')}); ${status.howToGet}`);
+    throw new UserError(`dataset '${name}' not found (looked in ${status.searched.join(', ')}); ${status.howToGet}`);
   }
   return status.path;
 }

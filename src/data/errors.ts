@@ -2,7 +2,9 @@
  * Bad data: errors that name the file (and row) and what was expected, and a tally for inputs that are
  * skipped rather than fatal (a loader that skips must say how many and why — data is never dropped silently).
  */
-export class DataError extends Error {
+import { UserError } from '../util/user-error';
+
+export class DataError extends UserError {
   constructor(readonly where: string, readonly what: string) {
     super(`${where}: ${what}`);
   }

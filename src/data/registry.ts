@@ -8,9 +8,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { SimGANConfig } from '../config';
+import { ARCHITECTURE_ONLY, type SimGANConfig } from '../config';
+import { UserError } from '../util/user-error';
 import { dataDir } from '../paths';
-import { locateDataset, SYNTHETIC_COUNT } from './catalog';
+import { datasetCatalog, locateDataset, SYNTHETIC_COUNT } from './catalog';
 import { COLUMBIA_CROP, COLUMBIA_SOURCES, columbiaSplit, loadColumbiaGaze } from './columbia-gaze';
 import { assertDisjointPeople, peopleOf } from './people';
 import { ArrayImageDataset, cachedDataset, DomainPair, ImageDataset, splitDataset } from './dataset';
@@ -65,7 +66,7 @@ async function cached(o: SourceOptions, name: string, key: string, build: () => 
 
 function requireSize(name: string, o: SourceOptions, w: number, h: number): void {
   if (o.size.width !== w || o.size.height !== h) {
-    throw new Error(`dataset '${name}' is ${w}×${h}; the config asks for ${o.size.width}×${o.size.height} (set image.width/height)`);
+    throw new UserError(`dataset '${name}' is ${w}×${h}; the config asks for ${o.size.width}×${o.size.height} (set image.width/height, or --size for simgan data)`);
   }
 }
 
@@ -144,11 +145,30 @@ export function knownDatasets(): string[] {
   return Object.keys(LOADERS);
 }
 
+/**
+ * A user error unless every source the config names can be loaded here: known, not architecture-only, and
+ * present on disk. Called before a run writes anything, so absent data never leaves a half-made run.
+ */
+export function assertDataAvailable(config: SimGANConfig, env: Record<string, string | undefined> = process.env): void {
+  const architecture = ARCHITECTURE_ONLY[config.preset];
+  if (architecture) throw new UserError(`preset '${config.preset}' is architecture-only: ${architecture}. Train one of the other presets.`);
+  const catalog = datasetCatalog(env);
+  const named: Array<[string, string]> = [['data.synthetic', config.data.synthetic], ['data.real', config.data.real], ['data.test', config.data.test ?? '']];
+  for (const [field, name] of named) {
+    if (!name) continue;
+    if (!LOADERS[name]) throw new UserError(`${field} '${name}' is not a data source; use one of ${knownDatasets().join(', ')}`);
+    const status = catalog.find((d) => d.name === name);
+    if (status && !status.present) {
+      throw new UserError(`${field} '${name}' is absent (looked in ${status.searched.join(', ')}): ${status.howToGet}. simgan data info lists every source.`);
+    }
+  }
+}
+
 export async function loadSource(name: string, o: SourceOptions): Promise<ImageDataset> {
   const loader = LOADERS[name];
   if (!loader) {
-    const hint = name === 'nyu-hands' ? ' (hand crops load with loadNyuHandCrops; no hand training set is wired yet)' : '';
-    throw new Error(`dataset '${name}' cannot be loaded${hint}. Available: ${knownDatasets().join(', ')}`);
+    const hint = name === 'nyu-hands' ? ' (hand crops load with the library function loadNyuHandCrops; no hand training set is wired)' : '';
+    throw new UserError(`dataset '${name}' cannot be loaded${hint}. Available: ${knownDatasets().join(', ')}`);
   }
   return loader(o);
 }
@@ -163,7 +183,7 @@ export async function loadDataset(name: string, ctx: LoadContext): Promise<Image
   const ds = await loadSource(name, { size: { width: img.width, height: img.height } });
   const [h, w, c] = ds.imageShape;
   if (h !== img.height || w !== img.width || c !== img.channels) {
-    throw new Error(`dataset '${name}' has ${h}×${w}×${c} images but the config wants ${img.height}×${img.width}×${img.channels} (image.*)`);
+    throw new UserError(`dataset '${name}' has ${h}×${w}×${c} images but the config wants ${img.height}×${img.width}×${img.channels} (image.*)`);
   }
   return ds;
 }

@@ -30,6 +30,9 @@ import { c2st } from './c2st';
 import { gazeDownstream, gazeTrainingSets } from './gaze-downstream';
 import { accuracy, angleDeg, gazeErrors } from './metrics';
 import { summarize as summarizeAny, Summary } from './stats';
+import { UserError } from '../util/user-error';
+import { assertEvalOptions } from './options';
+export { assertEvalOptions, EVAL_OPTION_MIN } from './options';
 
 const UNIT: [number, number] = [0, 1];
 const DEGREES: [number, number] = [0, 180];
@@ -87,7 +90,7 @@ export async function refineDataset(refiner: tf.LayersModel, ds: ImageDataset, b
 /** The run's refiner at its latest checkpoint. */
 export function loadRunRefiner(runDir: string, config: SimGANConfig): { refiner: tf.LayersModel; step: number } {
   const ckpt = latestCheckpoint(runPaths(runDir).checkpoints);
-  if (!ckpt) throw new Error(`${runDir} has no checkpoint yet: train it first (simgan train … --out ${runDir})`);
+  if (!ckpt) throw new UserError(`${runDir} has no checkpoint yet: train it first (simgan train … --out ${runDir})`);
   const refiner = buildRefiner(config, config.seed);
   loadModelWeights(refiner, path.join(ckpt, 'refiner'));
   return { refiner, step: Number(/step-(\d+)/.exec(ckpt)?.[1] ?? 0) };
@@ -151,7 +154,7 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
     c2stPerSide: options.c2stPerSide ?? 1000,
     c2stEpochs: options.c2stEpochs ?? 8,
   };
-  if (!(Number.isInteger(o.seeds) && o.seeds >= 1)) throw new Error(`seeds=${o.seeds}: give a whole number ≥ 1`);
+  assertEvalOptions(o);
   const config = readRunConfig(runDir);
   const { refiner, step } = loadRunRefiner(runDir, config);
   try {

@@ -5,7 +5,7 @@
  * gradient (one pass instead of tfjs's step, cast and multiply).
  *
  * Why: the wasm backend's convolutions (XNNPACK) are limited to 128-bit wasm SIMD; on a CPU with AVX2/AVX-512
- * they reach about a third of what the same core does natively (see README, "Performance"). Training time is
+ * they reach about a third of what the same core does natively (see docs/BENCHMARKS.md). Training time is
  * almost all stride-1 3×3 convolutions in the refiner, so those are what the addon takes over.
  *
  * The addon is built by `npm run build:native` (scripts/build-native.sh: gcc, Node's headers, libdnnl-dev;

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { jupyterEnv } from '../commands/doctor';
+import { UserError } from '../util/user-error';
 import { projectRoot } from '../paths';
 import { installKernelSpec } from './kernel';
 
@@ -95,6 +96,8 @@ function runOne(nb: string, out: string, opts: NotebookRunOptions): Promise<Note
 export async function runNotebooks(opts: NotebookRunOptions = {}): Promise<NotebookResult[]> {
   const log = opts.log ?? console.log;
   const notebooks = opts.notebooks ?? listNotebooks();
+  const absent = notebooks.filter((nb) => !existsSync(path.resolve(nb)));
+  if (absent.length) throw new UserError(`no such notebook: ${absent.join(', ')} (the notebooks are ${listNotebooks().map((n) => path.basename(n)).join(', ')} in notebooks/)`);
   const outDir = path.resolve(opts.outDir ?? path.join(projectRoot, 'notebooks', 'executed'));
   mkdirSync(outDir, { recursive: true });
   installKernelSpec();

@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import * as path from 'node:path';
 import { tf } from '../backend';
 import type { HistorySnapshot } from '../history';
+import { UserError } from '../util/user-error';
 import { writeJsonAtomic } from './atomic';
+import { runPaths } from './run-dir';
 
 export interface CheckpointState {
   /** Global step completed (pretraining steps included). */
@@ -164,4 +166,11 @@ export async function readCheckpoint(
   const data = new Float32Array(bufferOf(raw));
   const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8')) as CheckpointState;
   return { state, history: { ...meta, data } };
+}
+
+/** A user error unless `runDir` is a run with at least one checkpoint (what eval, turing and refine need). */
+export function assertTrainedRun(runDir: string): void {
+  const p = runPaths(runDir);
+  if (!existsSync(p.config)) throw new UserError(`${p.root} is not a run directory (no config.json): give the --out folder of a simgan train run`);
+  if (!latestCheckpoint(p.checkpoints)) throw new UserError(`${p.root} has no checkpoint yet: train it first (simgan train … --out ${runDir})`);
 }

@@ -8,6 +8,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { SimGANConfig } from '../config';
+import { UserError } from '../util/user-error';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
 
 export interface RunPaths {
@@ -29,12 +30,18 @@ export function runPaths(root: string): RunPaths {
   };
 }
 
-/** Create a new run; refuses to overwrite an existing run (resume it instead). */
-export function createRun(root: string, config: SimGANConfig): RunPaths {
+/** A user error unless `root` can take a new run: a run there is resumed, never overwritten. */
+export function assertNoRun(root: string): void {
   const p = runPaths(root);
   if (existsSync(p.config)) {
-    throw new Error(`${p.root} already holds a run (config.json exists): continue it with --resume, or choose another --out`);
+    throw new UserError(`${p.root} already holds a run (config.json exists): continue it with --resume, or choose another --out`);
   }
+}
+
+/** Create a new run; refuses to overwrite an existing run (resume it instead). */
+export function createRun(root: string, config: SimGANConfig): RunPaths {
+  assertNoRun(root);
+  const p = runPaths(root);
   mkdirSync(p.checkpoints, { recursive: true });
   mkdirSync(p.samples, { recursive: true });
   writeJsonAtomic(p.config, config);
@@ -44,7 +51,7 @@ export function createRun(root: string, config: SimGANConfig): RunPaths {
 
 export function readRunConfig(root: string): SimGANConfig {
   const p = runPaths(root);
-  if (!existsSync(p.config)) throw new Error(`${p.root} is not a run directory (no config.json)`);
+  if (!existsSync(p.config)) throw new UserError(`${p.root} is not a run directory (no config.json): give the --out folder of a simgan train run`);
   return JSON.parse(readFileSync(p.config, 'utf8')) as SimGANConfig;
 }
 

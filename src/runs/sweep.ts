@@ -10,6 +10,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveConfig } from '../config';
+import { assertDataAvailable } from '../data/registry';
+import { assertEvalOptions } from '../eval/options';
+import { UserError } from '../util/user-error';
 import { projectRoot } from '../paths';
 import { formatDuration } from '../util/progress';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
@@ -67,7 +70,7 @@ export function expandGrid(spec: SweepSpec): SweepPoint[] {
   const base = resolveConfig(spec.preset, spec.fixed ?? []);
   let combos: Array<Record<string, string>> = [{}];
   for (const [key, values] of Object.entries(spec.grid)) {
-    if (!values.length) throw new Error(`--grid ${key}= has no values`);
+    if (!values.length) throw new UserError(`--grid ${key}= has no values`);
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   }
   const differs = (key: string, v: string) => {
@@ -87,7 +90,7 @@ export function expandGrid(spec: SweepSpec): SweepPoint[] {
 /** Parse `key=v1,v2,…` (the CLI's --grid). */
 export function parseGrid(arg: string): [string, string[]] {
   const eq = arg.indexOf('=');
-  if (eq <= 0) throw new Error(`--grid ${arg}: expected key=value1,value2,…`);
+  if (eq <= 0) throw new UserError(`--grid ${arg}: expected key=value1,value2,…`);
   return [arg.slice(0, eq), arg.slice(eq + 1).split(',').map((v) => v.trim()).filter((v) => v !== '')];
 }
 
@@ -170,15 +173,18 @@ function runChild(args: string[], logFile: string): Promise<number> {
 export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<{ rows: SweepRow[]; failed: string[] }> {
   const log = o.log ?? console.log;
   const points = expandGrid(spec);
-  for (const p of points) resolveConfig(spec.preset, pointOverrides(spec, p)); // reject a bad grid before any run starts
-  mkdirSync(o.out, { recursive: true });
+  // Everything a user can get wrong is rejected before the first run starts and before the folder is made:
+  // a bad grid or --set, absent data, evaluation options eval would refuse, another sweep's folder.
+  for (const p of points) assertDataAvailable(resolveConfig(spec.preset, pointOverrides(spec, p)));
+  assertEvalOptions(spec.eval ?? {});
   const specFile = path.join(o.out, 'sweep.json');
   if (existsSync(specFile)) {
     const prior = JSON.parse(readFileSync(specFile, 'utf8')) as SweepSpec;
     if (prior.preset !== spec.preset || JSON.stringify(prior.fixed ?? []) !== JSON.stringify(spec.fixed ?? [])) {
-      throw new Error(`${o.out} holds runs of preset ${prior.preset} with --set ${JSON.stringify(prior.fixed ?? [])}; use another --out for preset ${spec.preset} with ${JSON.stringify(spec.fixed ?? [])}`);
+      throw new UserError(`${o.out} holds runs of preset ${prior.preset} with --set ${JSON.stringify(prior.fixed ?? [])}; use another --out for preset ${spec.preset} with ${JSON.stringify(spec.fixed ?? [])}`);
     }
   }
+  mkdirSync(o.out, { recursive: true });
   writeJsonAtomic(specFile, spec);
   const todo = points.filter((p) => !isFinished(path.join(o.out, p.name)));
   log(`[sweep] ${points.length} runs (${points.length - todo.length} already finished), ${Math.min(o.jobs ?? os.cpus().length, Math.max(1, todo.length))} at a time → ${path.resolve(o.out)}`);

@@ -10,11 +10,12 @@ import * as path from 'node:path';
 import { tf } from '../backend';
 import type { SimGANConfig } from '../config';
 import type { DomainPair } from '../data/dataset';
-import { loadDomains } from '../data/registry';
+import { assertDataAvailable, loadDomains } from '../data/registry';
 import { latestCheckpoint, readCheckpoint, writeCheckpoint } from '../runs/checkpoint';
-import { appendMetric, createRun, readRunConfig, RunPaths, runPaths, truncateMetrics } from '../runs/run-dir';
+import { appendMetric, assertNoRun, createRun, readRunConfig, RunPaths, runPaths, truncateMetrics } from '../runs/run-dir';
 import { writeFileAtomic } from '../runs/atomic';
 import { Rng } from '../util/random';
+import { UserError } from '../util/user-error';
 import { imageGridPng } from '../viz/image-grid';
 import { CollapseMonitor, MonitorState } from './monitor';
 import { SimGANTrainer } from './trainer';
@@ -73,6 +74,42 @@ export interface TrainResult {
   runDir?: string;
 }
 
+/**
+ * A user error unless a run can start: its data is available, and the run folder is new (or, to resume,
+ * holds a run with the same config). Writes nothing; train() calls it first, the CLI before choosing a backend.
+ */
+export function assertTrainStart(o: { config: SimGANConfig; runDir?: string; resume?: boolean; checkData?: boolean }): void {
+  if (o.checkData ?? true) assertDataAvailable(o.config);
+  if (!o.runDir) return;
+  if (!o.resume) {
+    assertNoRun(o.runDir);
+    return;
+  }
+  const changed = resumeConfigChanges(readRunConfig(o.runDir), o.config);
+  if (changed.length) {
+    throw new UserError(
+      `--resume: the config differs from ${path.join(path.resolve(o.runDir), 'config.json')} in ${changed.join(', ')} ` +
+        '(a resumed run keeps its config; only schedule.steps, i.e. --steps, may change). Drop the --set/--preset, or train into a new --out.',
+    );
+  }
+}
+
+/** The dotted config keys in which `next` differs from a run's saved config, ignoring schedule.steps. */
+export function resumeConfigChanges(saved: SimGANConfig, next: SimGANConfig): string[] {
+  const out: string[] = [];
+  const walk = (a: unknown, b: unknown, key: string): void => {
+    if (key === 'schedule.steps') return;
+    if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+      const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+      for (const k of keys) walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], key ? `${key}.${k}` : k);
+    } else if (JSON.stringify(a) !== JSON.stringify(b)) {
+      out.push(key);
+    }
+  };
+  walk(saved, next, '');
+  return out;
+}
+
 /** A loss became NaN or infinite; the message names the step and the last good checkpoint. */
 export class TrainingDivergedError extends Error {}
 
@@ -90,7 +127,7 @@ export function explainWasmHeapError(e: unknown, config: SimGANConfig, backend: 
     `the wasm backend failed training at batch ${config.batchSize} on ${height}×${width} images (${e.message}${heap}): ` +
       `most likely it ran out of memory (WebAssembly's heap is at most 4 GiB; the eye networks take about 1 GiB ` +
       `at batch 32). Lower the batch, e.g. --set batchSize=32 --set history.size=128, or install a native backend ` +
-      `(README, "Backends").`,
+      `(README, "Data and backends").`,
   );
 }
 
@@ -189,24 +226,20 @@ function checkFinite(m: StepMetrics, lastCheckpoint: string | undefined): void {
  */
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? console.log;
-  let config = opts.config;
+  const config = opts.config;
   let paths: RunPaths | undefined;
+  // Everything the user can get wrong (the run folder, the resumed config, absent data) is checked before
+  // anything is written, so a failed start leaves no folder behind to trip the retry.
+  assertTrainStart({ config, runDir: opts.runDir, resume: opts.resume, checkData: !opts.data });
+  const data = opts.data ?? (await loadDomains(config));
   if (opts.runDir) {
     if (opts.resume) {
-      const saved = readRunConfig(opts.runDir);
-      const { schedule: s1, ...a } = saved;
-      const { schedule: s2, ...b } = config;
-      const scheduleSame = JSON.stringify({ ...s1, steps: 0 }) === JSON.stringify({ ...s2, steps: 0 });
-      if (JSON.stringify(a) !== JSON.stringify(b) || !scheduleSame) {
-        throw new Error(`--resume: the config differs from ${path.join(opts.runDir, 'config.json')} (only schedule.steps may change on resume)`);
-      }
       paths = runPaths(opts.runDir);
-      if (s1.steps !== s2.steps) writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + '\n');
+      if (readRunConfig(opts.runDir).schedule.steps !== config.schedule.steps) writeFileAtomic(paths.config, JSON.stringify(config, null, 2) + '\n');
     } else {
       paths = createRun(opts.runDir, config);
     }
   }
-  const data = opts.data ?? (await loadDomains(config));
   const trainer = new SimGANTrainer(config, data);
   const monitor = new CollapseMonitor(config.logging.collapsePatience);
   const total = totalSteps(config);
