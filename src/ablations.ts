@@ -56,6 +56,10 @@ export const METRICS = {
   c2stRefined: 'c2st.refined.mean',
   c2stSynthetic: 'c2st.synthetic.mean',
   preserved: 'labelPreservation.onRefined.mean',
+  // KID on the real-trained classifier's features (lower = more realistic); absent from runs evaluated before KID.
+  kidRefined: 'kid.refined.mean',
+  kidSynthetic: 'kid.synthetic.mean',
+  kidFloor: 'kid.realFloor.mean',
 } as const;
 
 /**
@@ -82,6 +86,10 @@ export const EYE_METRICS = {
   c2stSynthetic: 'c2st.synthetic.mean',
   c2stRealVsReal: 'c2st.realVsReal.mean',
   preserved: 'labelPreservation.predictionShiftDeg.mean',
+  // KID on a real-trained gaze estimator's features (lower = more realistic); floor = unseen training people.
+  kidRefined: 'kid.refined.mean',
+  kidSynthetic: 'kid.synthetic.mean',
+  kidFloor: 'kid.realFloor.mean',
   // Paired per run (same estimator seed, same synthetic images): synthetic − refined error, > 0 = refinement helped.
   improvement: 'derived.improvementDeg',
   improvement4x: 'derived.improvement4xDeg',
@@ -106,7 +114,9 @@ export function withPairedDifferences(rows: SweepRow[]): SweepRow[] {
   });
 }
 
-const EYE_BOUNDS = (m: string): [number, number] => (/Within7|c2st/.test(m) ? [0, 1] : /^(gapClosed|improvement)/.test(m) ? [-Infinity, Infinity] : [0, 180]);
+const EYE_BOUNDS = (m: string): [number, number] => (/Within7|c2st/.test(m) ? [0, 1] : /^(gapClosed|improvement|kid)/.test(m) ? [-Infinity, Infinity] : [0, 180]);
+/** Digits: accuracies in [0, 1]; KID (an unbiased estimate, can dip below 0) unbounded. */
+const DIGIT_BOUNDS = (m: string): [number, number] => (/^kid/.test(m) ? [-Infinity, Infinity] : [0, 1]);
 
 export interface AblationTable {
   domain: Domain;
@@ -122,7 +132,7 @@ export function ablationTable(rows: SweepRow[], which: Ablation, order?: string[
   const settings = order ?? aggregateBy(rows, key, table.refined).settings;
   const metrics = Object.fromEntries(
     // Digits: every metric is an accuracy, intervals clipped to [0, 1]; eyes: degrees, fractions, ratios.
-    Object.keys(table).map((m) => [m, aggregateBy(rows, key, table[m], settings, domain === 'eyes' ? EYE_BOUNDS(m) : [0, 1]).summaries]),
+    Object.keys(table).map((m) => [m, aggregateBy(rows, key, table[m], settings, domain === 'eyes' ? EYE_BOUNDS(m) : DIGIT_BOUNDS(m)).summaries]),
   );
   return { domain, settings, metrics };
 }

@@ -8,6 +8,7 @@ import { doctorReport, formatDoctor } from './commands/doctor';
 import { dataBuild, dataInfo, dataShow, knownDatasets, parseSize } from './commands/data';
 import { evalCommand, evalFlags } from './commands/eval';
 import { reproduceCommand } from './commands/reproduce';
+import { refineCommand } from './commands/refine';
 import { labCommand } from './commands/lab';
 import { turingCommand } from './commands/turing';
 import { parseGrid, runSweep } from './runs/sweep';
@@ -18,7 +19,7 @@ import { datasetCatalog } from './data/catalog';
 import { describeCommand, trainCommand } from './commands/train';
 import { ARCHITECTURE_ONLY, PRESETS } from './config';
 import { UsageError, UserError } from './util/user-error';
-import { installKernelSpec } from './notebooks/kernel';
+import { installKernelSpec, userJupyterDataDir } from './notebooks/kernel';
 import { formatFailure, runNotebooks } from './notebooks/runner';
 
 const USAGE = `usage: simgan <command> [options]
@@ -28,7 +29,10 @@ commands:
   reproduce         the main job: the budget's sweeps (SIMGAN_BUDGET=smoke|default|paper), then every
                     notebook executed into notebooks/executed/
   lab [--port N]    Jupyter on 127.0.0.1 with the tslab kernel, in notebooks/ (prints the URL and token)
-  kernel-install    write the project-local tslab kernelspec (.jupyter/kernels/tslab)
+  kernel-install [--user]
+                    write the tslab kernelspec: project-local (.jupyter/kernels/tslab, used by lab,
+                    notebooks and reproduce), or with --user into your Jupyter data folder
+                    (jupyter --data-dir), where your own Jupyter, JupyterLab or VS Code find it
   notebooks [NB.ipynb ...] [--out DIR] [--cell-timeout SECONDS]
                     execute notebooks (default: all in notebooks/) with the tslab kernel, saving
                     executed copies in DIR (default notebooks/executed); fails on the first cell error
@@ -57,6 +61,10 @@ commands:
                     cpu, tensorflow)
                     × preset (default paper-eyes at batch 32, cpu-eyes, cpu-digits, toy), each in its own
                     process, against the PyTorch reference (../shared/bench/torch_reference.py)
+  refine RUN_DIR --source SOURCE|FOLDER [--count N] [--seed S] --out DIR
+                    apply the run's refiner to a source (simgan data info) or a folder of your own
+                    images at the run's size; writes DIR/images/*.png, labels.csv, refined.bin and
+                    info.json (default 1,000 images; DIR appears only when complete)
   memory RUN_DIR [--json]
                     memory over a training run (from its metrics.jsonl): numTensors after warm-up (the
                     history buffer full) and RSS growth since then
@@ -184,6 +192,13 @@ export async function main(argv: string[]): Promise<number> {
       );
       return failed.length ? 1 : 0;
     }
+    case 'refine': {
+      const o = parseOptions(rest, { '--source': 'value', '--count': 'value', '--seed': 'value', '--out': 'value' });
+      if (o.positional.length !== 1) throw new UsageError('refine needs one RUN_DIR (the --out folder of a simgan train run)');
+      const source = o.values['--source'], out = o.values['--out'];
+      if (!source || !out) throw new UsageError('refine needs --source SOURCE (a source of simgan data info, or a folder of images) and --out DIR');
+      return refineCommand(o.positional[0], { source, out, count: wholeNumber(o.values, '--count', 1), seed: wholeNumber(o.values, '--seed', 0) });
+    }
     case 'memory': {
       const o = parseOptions(rest, { '--json': 'flag' });
       const runDir = o.positional[0];
@@ -275,8 +290,13 @@ export async function main(argv: string[]): Promise<number> {
       return turingCommand(o.positional[0], { port, count, seed: wholeNumber(o.values, '--seed', 0) });
     }
     case 'kernel-install': {
-      if (rest.length) throw new UsageError(`kernel-install takes no arguments, got ${rest[0]}`);
-      console.log(`wrote ${installKernelSpec()} (Jupyter finds it with JUPYTER_PATH=.jupyter)`);
+      const o = parseOptions(rest, { '--user': 'flag' });
+      if (o.positional.length) throw new UsageError(`kernel-install takes only --user, got ${o.positional[0]}`);
+      if (o.flags.has('--user')) {
+        console.log(`wrote ${installKernelSpec(userJupyterDataDir())} (any Jupyter, JupyterLab or VS Code of this user now lists "TypeScript (simgan-ts)"; it runs this project's tslab)`);
+      } else {
+        console.log(`wrote ${installKernelSpec()} (Jupyter finds it with JUPYTER_PATH=.jupyter; the project's commands set it)`);
+      }
       return 0;
     }
     case 'notebooks': {

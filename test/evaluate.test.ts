@@ -50,9 +50,19 @@ test('digits: downstream for synthetic/refined/real on the MNIST test split, C2S
   assert.ok(lp.onSynthetic.mean > 0.3, 'a synthetic-trained classifier reads held-out synthetic digits');
   const stored = JSON.parse(readFileSync(path.join(dir, 'eval.json'), 'utf8'));
   assert.deepEqual(Object.keys(stored).filter((k) => ['downstream', 'c2st', 'labelPreservation'].includes(k)).sort(), ['c2st', 'downstream', 'labelPreservation']);
+  // KID and Fréchet on the real-trained classifier's features: unseen real digits sit far closer to the
+  // held-out real ones than raw synthetic digits do (the floor a refiner can reach).
+  for (const which of ['kid', 'frechet'] as const) {
+    const m = stored[which];
+    assert.equal(m.features.layer, 'fc1');
+    assert.equal(m.features.dims, 128);
+    for (const k of ['synthetic', 'refined', 'realFloor']) assert.ok(m[k].n === 20 && Number.isFinite(m[k].mean) && m[k].low <= m[k].high, `${which}.${k}`);
+    assert.ok(m.realFloor.mean < m.synthetic.mean / 2, `${which}: floor ${m.realFloor.mean} vs synthetic ${m.synthetic.mean}`);
+  }
 });
 
 test('eyes without labelled real eyes: downstream says why; C2ST and label preservation are computed', async () => {
+  await selectBackend('wasm', { log: false });
   const dir = await shortRun('cpu-eyes', 'eyes');
   const r = await evaluateRun(dir, { ...FAST, seeds: 1 });
   assert.equal(r.task, 'gaze');
@@ -63,6 +73,7 @@ test('eyes without labelled real eyes: downstream says why; C2ST and label prese
   const lp = r.labelPreservation as Record<string, { mean: number }>;
   assert.ok(Number.isFinite(lp.predictionShiftDeg.mean) && lp.predictionShiftDeg.mean >= 0);
   assert.ok(Number.isFinite(lp.errorOnRefinedDeg.mean));
+  assert.match((r.kid as { unavailable: string }).unavailable, /no labelled real training images/);
 });
 
 test('columbia-eyes: the Table-2 analogue (1× and 4× synthetic and refined, real, constant) on people no network saw', async () => {
@@ -91,6 +102,11 @@ test('columbia-eyes: the Table-2 analogue (1× and 4× synthetic and refined, re
   assert.equal(c.nPerSide, 100);
   assert.equal(c.realVsReal.n, 1, 'the real-vs-real floor (train people against test people)');
   assert.ok(Number.isFinite((r.labelPreservation as Record<string, { mean: number }>).predictionShiftDeg.mean));
+  // KID/Fréchet on a gaze estimator trained on half the training people's images; the other half is the floor.
+  const kid = r.kid as unknown as Record<string, { mean: number; n: number }> & { features: { trainedOn: number; network: string } };
+  assert.equal(kid.features.trainedOn, 588);
+  assert.match(kid.features.network, /^gaze_estimator/);
+  for (const k of ['synthetic', 'refined', 'realFloor']) assert.ok(Number.isFinite(kid[k].mean) && Number.isFinite((r.frechet as unknown as Record<string, { mean: number }>)[k].mean), k);
 });
 
 test('an estimator never trains on a test person: gazeDownstream refuses sets that share people with the test set', async () => {
@@ -115,8 +131,14 @@ test('simgan eval RUN --json on a toy run: parts without task labels are unavail
   const report = JSON.parse(r.stdout);
   assert.match(report.downstream.unavailable, /no task labels/);
   assert.match(report.labelPreservation.unavailable, /no task labels/);
+  assert.match(report.kid.unavailable, /no task labels/);
+  assert.match(report.frechet.unavailable, /no task labels/);
   assert.equal(report.c2st.refined.n, 1);
   assert.ok(existsSync(path.join(dir, 'eval.json')));
+  // The refiner check is there, judged against the real domain, with its numbers.
+  assert.match(report.refinerCheck.verdict, /^(ok|does-nothing|wipes-out)$/);
+  assert.ok(report.refinerCheck.change > 0 && report.refinerCheck.reference.gap > 0, JSON.stringify(report.refinerCheck));
+  assert.equal(report.refinerCheck.c2stRefined, report.c2st.refined.mean);
   const bad = spawnSync(process.execPath, [cli, 'eval', path.join(tmp, 'nope')], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /not a run directory/);

@@ -57,3 +57,13 @@ test('each ablation notebook holds a plot, an image grid and a finding generated
   const quick = outputsOf(path.join(executedDir, '00-quickstart.ipynb'));
   assert.ok(quick.some((o) => html(o).includes('Plotly.newPlot')) && quick.some((o) => o.data && 'image/png' in o.data), 'quickstart: live plot and image grid');
 });
+
+test('the quickstart\'s healthy digit run raises no refiner warning; 05 plots KID with its real floor', () => {
+  const text = (o: Output) => [o.text ?? ''].flat().join('');
+  const quick = outputsOf(path.join(executedDir, '00-quickstart.ipynb'));
+  assert.deepEqual(quick.map(text).filter((t) => /\[simgan\] warning/.test(t)), [], 'the first notebook a user opens must not cry wolf');
+  const plots = outputsOf(path.join(executedDir, '05-lambda-sweep.ipynb')).map(html).filter((h) => h.includes('Plotly.newPlot'));
+  const kid = plots.filter((h) => h.includes('realism: KID'));
+  assert.equal(kid.length, 2, 'a KID plot for eyes and one for digits');
+  for (const h of kid) assert.match(h, /the floor/, 'with the real-vs-real floor drawn in');
+});

@@ -4,16 +4,12 @@ import * as path from 'node:path';
 import { datasetCatalog, DatasetStatus } from '../data/catalog';
 import { ImageDataset } from '../data/dataset';
 import { Size } from '../data/images';
-import { knownDatasets, loadSource } from '../data/registry';
+import { knownDatasets, loadSource, sourceSize } from '../data/registry';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic';
 import { imageGridPng } from '../viz/image-grid';
 
 /** The natural size of each source (what `build` and `show` use unless --size says otherwise). */
-export function defaultSize(source: string): Size {
-  if (source.startsWith('toy')) return { width: 16, height: 16 };
-  if (source.startsWith('digits') || source.startsWith('mnist')) return { width: 28, height: 28 };
-  return { width: 55, height: 35 };
-}
+export const defaultSize = sourceSize;
 
 export function parseSize(s: string): Size {
   const m = /^(\d+)x(\d+)$/.exec(s);

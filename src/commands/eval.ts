@@ -31,6 +31,13 @@ export function formatEval(r: EvalReport): string {
     ...lines(r.c2st),
     'labelPreservation:',
     ...lines(r.labelPreservation),
+    'kid (KID on real-trained network features vs held-out real; realFloor = unseen real training images; interval = subset spread):',
+    ...lines('unavailable' in r.kid ? r.kid : { synthetic: r.kid.synthetic, refined: r.kid.refined, realFloor: r.kid.realFloor }),
+    'frechet (Fréchet distance, same features and subsets):',
+    ...lines('unavailable' in r.frechet ? r.frechet : { synthetic: r.frechet.synthetic, refined: r.frechet.refined, realFloor: r.frechet.realFloor }),
+    `refinerCheck: ${r.refinerCheck.verdict}` +
+      ` (change ${r.refinerCheck.change.toFixed(4)} per pixel vs domain gap ${r.refinerCheck.reference.gap.toFixed(3)}; saturated ${(r.refinerCheck.refinedSaturated * 100).toFixed(0)}% vs real ${(r.refinerCheck.reference.realSaturated * 100).toFixed(0)}%)`,
+    ...(r.refinerCheck.warning ? [`  warning: ${r.refinerCheck.warning}`] : []),
   ].join('\n');
 }
 

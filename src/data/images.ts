@@ -69,5 +69,6 @@ export function clampBox(box: Box, width: number, height: number, where: string)
 
 /** One gray image (−1…1, H×W) as PNG bytes. */
 export async function grayPng(pixels: ArrayLike<number>, size: Size): Promise<Buffer> {
-  return sharp(Buffer.from(unitToU8(pixels)), { raw: { width: size.width, height: size.height, channels: 1 } }).png().toBuffer();
+  // 'b-w': a one-channel PNG (sharp otherwise writes raw gray input as three-channel sRGB).
+  return sharp(Buffer.from(unitToU8(pixels)), { raw: { width: size.width, height: size.height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
 }

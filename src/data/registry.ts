@@ -140,6 +140,13 @@ function limit(ds: ArrayImageDataset, count: number | undefined): ArrayImageData
   return count === undefined || count >= ds.size ? ds : ds.subset(Array.from({ length: count }, (_, i) => i));
 }
 
+/** The size a source makes by default (`simgan data`), and what a run must be trained at to refine it. */
+export function sourceSize(source: string): Size {
+  if (source.startsWith('toy')) return { width: 16, height: 16 };
+  if (source.startsWith('digits') || source.startsWith('mnist')) return { width: 28, height: 28 };
+  return { width: 55, height: 35 };
+}
+
 /** Names accepted by `data.synthetic` / `data.real` and by `simgan data build|show`. */
 export function knownDatasets(): string[] {
   return Object.keys(LOADERS);

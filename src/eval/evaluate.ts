@@ -32,6 +32,8 @@ import { accuracy, angleDeg, gazeErrors } from './metrics';
 import { summarize as summarizeAny, Summary } from './stats';
 import { UserError } from '../util/user-error';
 import { assertEvalOptions } from './options';
+import { RefinerCheck, refinerCheck } from './refiner-check';
+import { RealismDistances, realismDistances } from './realism';
 export { assertEvalOptions, EVAL_OPTION_MIN } from './options';
 
 const UNIT: [number, number] = [0, 1];
@@ -56,6 +58,8 @@ export interface EvalOptions {
 
 export type Unavailable = { unavailable: string };
 
+type RealismInfo = Pick<RealismDistances, 'features' | 'subsetSize' | 'subsets'>;
+
 export interface EvalReport {
   run: string;
   preset: string;
@@ -69,6 +73,13 @@ export interface EvalReport {
    *  refiner could reach, since the test is other people (identity, glasses, skin), not 50%. */
   c2st: { refined: Summary; synthetic: Summary; realVsReal?: Summary; nPerSide: number } | Unavailable;
   labelPreservation: Record<string, unknown> | Unavailable;
+  /** KID (unbiased MMD², cubic kernel) on real-trained task-network features: raw synthetic, refined and the
+   *  real floor against the held-out real set, each over random subsets (interval: 2.5–97.5 percentile). */
+  kid: (RealismDistances['kid'] & RealismInfo) | Unavailable;
+  /** The Fréchet distance on the same features and subsets. */
+  frechet: (RealismDistances['frechet'] & RealismInfo) | Unavailable;
+  /** Did the refiner change its input (relative to the domain gap) and keep it (not saturated)? With a warning if not. */
+  refinerCheck: RefinerCheck;
 }
 
 /** Apply a refiner to a whole dataset (batched, labels kept). */
@@ -172,6 +183,7 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
 
     // ---- realism ----
     let c2stPart: EvalReport['c2st'];
+    let c2stRefinedMean: number | undefined;
     if (holdout.size < 8) {
       c2stPart = { unavailable: `too few held-out real images (${holdout.size}); set data.realHoldout > 0 or data.test` };
     } else {
@@ -185,6 +197,7 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
         s.push((await c2st(synthetic, holdout, opts)).accuracy);
         if (people) rr.push((await c2st(realTrain, holdout, opts)).accuracy);
       }
+      c2stRefinedMean = r.reduce((a, b) => a + b, 0) / r.length;
       c2stPart = {
         refined: summarize(r), synthetic: summarize(s), ...(rr.length ? { realVsReal: summarize(rr) } : {}),
         nPerSide: Math.min(o.c2stPerSide, synthetic.size, holdout.size),
@@ -192,6 +205,7 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
     }
 
     // ---- downstream and label preservation ----
+    const gazeReal = task === 'gaze' ? await labelledRealEyes(config, holdout, realTrain) : undefined;
     let downstream: EvalReport['downstream'];
     let preservation: EvalReport['labelPreservation'];
     if (task === 'digits') {
@@ -226,7 +240,7 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
         onRefined: summarize(keptOnRefined),
       };
     } else if (task === 'gaze') {
-      const real = await labelledRealEyes(config, holdout, realTrain);
+      const real = gazeReal!;
       const shift: number[] = [], errSyn: number[] = [], errRef: number[] = [];
       const preserve = async (model: tf.LayersModel) => {
         const pSyn = await predictGaze(model, synSplit.validation);
@@ -259,6 +273,21 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
       preservation = { unavailable: why };
     }
 
+    // ---- realism distances on real-trained features ----
+    let distances: RealismDistances | Unavailable;
+    if (task === 'digits' && taskOf(realTrain) === 'digits' && holdout.size >= 8) {
+      distances = await realismDistances('digits', { synthetic: synSplit.validation, refined: refinedHeld, realTrain, reference: holdout }, { epochs, seed: seeds[0], log });
+    } else if (gazeReal && 'test' in gazeReal && gazeReal.train) {
+      distances = await realismDistances('gaze', { synthetic: synSplit.validation, refined: refinedHeld, realTrain: gazeReal.train, reference: gazeReal.test }, { epochs, seed: seeds[0], log });
+    } else {
+      distances = { unavailable: task === 'none' ? `the '${config.data.synthetic}' domain has no task labels to train a feature network on` : 'no labelled real training images and held-out real set to train a feature network and compare against' };
+    }
+    const split = (which: 'kid' | 'frechet') =>
+      'unavailable' in distances ? distances : { ...distances[which], features: distances.features, subsetSize: distances.subsetSize, subsets: distances.subsets };
+
+    const check = refinerCheck(synSplit.validation, refinedHeld, holdout.size >= 8 ? holdout : realTrain, c2stRefinedMean, config.lambda);
+    if (check.warning) log(`[eval] warning: ${check.warning}`);
+
     const report: EvalReport = {
       run: path.resolve(runDir),
       preset: config.preset,
@@ -270,6 +299,9 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
       downstream,
       c2st: c2stPart,
       labelPreservation: preservation,
+      kid: split('kid'),
+      frechet: split('frechet'),
+      refinerCheck: check,
     };
     writeJsonAtomic(path.join(runPaths(runDir).root, 'eval.json'), report);
     return report;

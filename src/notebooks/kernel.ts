@@ -4,6 +4,7 @@
  * user's own Jupyter configuration untouched; `tslab install` would write to ~/.local or /usr/local.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { jupyterDir } from '../paths';
 
@@ -23,6 +24,19 @@ export function tslabKernelSpec(): KernelSpec {
     display_name: 'TypeScript (simgan-ts)',
     language: 'typescript',
   };
+}
+
+/**
+ * The user's Jupyter data folder, where a Jupyter, JupyterLab or VS Code started anywhere looks for kernels:
+ * `JUPYTER_DATA_DIR` if set, else the platform's default (Linux: `$XDG_DATA_HOME/jupyter`, i.e.
+ * `~/.local/share/jupyter`; macOS: `~/Library/Jupyter`; Windows: `%APPDATA%\jupyter`) — what
+ * `jupyter --data-dir` prints.
+ */
+export function userJupyterDataDir(env: Record<string, string | undefined> = process.env, platform: string = process.platform, home: string = os.homedir()): string {
+  if (env.JUPYTER_DATA_DIR) return path.resolve(env.JUPYTER_DATA_DIR);
+  if (platform === 'darwin') return path.join(home, 'Library', 'Jupyter');
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'jupyter');
+  return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'jupyter');
 }
 
 /** Write the kernelspec (atomically) and return its path. */

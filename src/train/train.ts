@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../runs/atomic';
 import { Rng } from '../util/random';
 import { UserError } from '../util/user-error';
 import { imageGridPng } from '../viz/image-grid';
-import { CollapseMonitor, MonitorState } from './monitor';
+import { CollapseMonitor, domainReference, MonitorState } from './monitor';
 import { SimGANTrainer } from './trainer';
 
 export type Phase = 'pretrain-refiner' | 'pretrain-discriminator' | 'adversarial';
@@ -38,6 +38,8 @@ export interface StepMetrics {
   accReal?: number;
   refinedStd?: number;
   refinedSaturated?: number;
+  /** Mean |refined − synthetic| per pixel: how much the refiner changes its input. */
+  refinedChange?: number;
   stepMs: number;
   /** tfjs tensors alive after the step. The history buffer holds one per image, so a healthy run has
    *  `numTensors − historyImages` constant; a leak shows as steady growth of that difference. */
@@ -46,7 +48,7 @@ export interface StepMetrics {
   historyImages: number;
   /** Resident set size of the process after the step, MiB. */
   rssMiB: number;
-  /** Collapse warnings active at this step. */
+  /** Warnings active at this step (the refiner does nothing, wipes out its input, or D wins: monitor.ts). */
   warnings?: string[];
 }
 
@@ -157,7 +159,7 @@ async function runStep(t: SimGANTrainer, step: number): Promise<StepMetrics> {
   const m: StepMetrics = { step, phase, iteration, stepMs: 0, numTensors: 0, historyImages: 0, rssMiB: 0 };
   if (phase === 'pretrain-refiner') {
     const r = await t.refinerStep(false);
-    Object.assign(m, { refinerLoss: r.total, selfReg: r.selfReg, refinedStd: r.refined.std, refinedSaturated: r.refined.saturated });
+    Object.assign(m, { refinerLoss: r.total, selfReg: r.selfReg, refinedStd: r.refined.std, refinedSaturated: r.refined.saturated, refinedChange: r.refined.change });
   } else if (phase === 'pretrain-discriminator') {
     const d = await t.discriminatorStep();
     Object.assign(m, { discriminatorLoss: d.loss, accRefined: d.accRefined, accReal: d.accReal });
@@ -172,6 +174,7 @@ async function runStep(t: SimGANTrainer, step: number): Promise<StepMetrics> {
       selfReg: mean(rs.map((r) => r.selfReg)),
       refinedStd: mean(rs.map((r) => r.refined.std)),
       refinedSaturated: mean(rs.map((r) => r.refined.saturated)),
+      refinedChange: mean(rs.map((r) => r.refined.change as number)),
       discriminatorLoss: mean(ds.map((d) => d.loss)),
       accRefined: mean(ds.map((d) => d.accRefined)),
       accReal: mean(ds.map((d) => d.accReal)),
@@ -241,7 +244,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     }
   }
   const trainer = new SimGANTrainer(config, data);
-  const monitor = new CollapseMonitor(config.logging.collapsePatience);
+  const monitor = new CollapseMonitor(config.logging.collapsePatience, domainReference(data.synthetic, data.real), config.lambda);
   const total = totalSteps(config);
   let step = 0;
   let lastCheckpoint: string | undefined;
@@ -295,10 +298,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const m = await runStep(trainer, step + 1);
       checkFinite(m, lastCheckpoint);
       if (m.phase === 'adversarial') {
-        const stats = m.refinedStd === undefined ? undefined : { std: m.refinedStd, saturated: m.refinedSaturated ?? 0 };
+        const stats = m.refinedStd === undefined ? undefined : { std: m.refinedStd, saturated: m.refinedSaturated ?? 0, change: m.refinedChange };
         const { active, started } = monitor.update(stats, m.accRefined, m.accReal);
         if (active.length) m.warnings = active;
-        for (const w of started) log(`[simgan] collapse warning at step ${m.step}: ${w}`);
+        for (const w of started) log(`[simgan] warning at step ${m.step}: ${w}`);
       }
       step = m.step;
       if (paths) appendMetric(paths.metrics, m as unknown as Record<string, unknown>);

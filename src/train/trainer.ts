@@ -92,19 +92,20 @@ export class SimGANTrainer {
         const reg = selfRegularizationLoss(refined, synthetic, psi);
         const stats = tf.moments(refined);
         const saturated = refined.abs().greater(0.98).cast('float32').mean();
+        const change = refined.sub(synthetic).abs().mean();
         if (!adversarial) {
-          kept = [tf.keep(reg.clone()), tf.keep(stats.variance.sqrt()), tf.keep(saturated)];
+          kept = [tf.keep(reg.clone()), tf.keep(stats.variance.sqrt()), tf.keep(saturated), tf.keep(change)];
           return reg;
         }
         const adv = refinerAdversarialLoss(this.discriminator.apply(refined, { training: true }) as tf.Tensor, reduction);
-        kept = [tf.keep(reg.clone()), tf.keep(stats.variance.sqrt()), tf.keep(saturated), tf.keep(adv.clone())];
+        kept = [tf.keep(reg.clone()), tf.keep(stats.variance.sqrt()), tf.keep(saturated), tf.keep(change), tf.keep(adv.clone())];
         return adv.add(reg.mul(lambda)) as tf.Scalar;
       }, this.refinerVars);
       this.refinerOptimizer.applyGradients(grads);
       const [total, ...rest] = await Promise.all([value, ...kept].map(async (t) => (await t.data())[0]));
       tf.dispose([value, ...Object.values(grads)]);
-      const [selfReg, std, saturated, adv] = rest;
-      return { adversarial: adversarial ? adv : undefined, selfReg, total, refined: { std, saturated } };
+      const [selfReg, std, saturated, change, adv] = rest;
+      return { adversarial: adversarial ? adv : undefined, selfReg, total, refined: { std, saturated, change } };
     } finally {
       tf.dispose([synthetic, ...kept]);
     }
