@@ -137,7 +137,10 @@ export function writeSummary(out: string, spec: SweepSpec, points: SweepPoint[])
       run: p.name,
       seed: p.seed,
       overrides: p.overrides,
-      metrics: flattenMetrics({ downstream: report.downstream, c2st: report.c2st, labelPreservation: report.labelPreservation }),
+      metrics: flattenMetrics({
+        downstream: report.downstream, c2st: report.c2st, labelPreservation: report.labelPreservation,
+        kid: report.kid, frechet: report.frechet, refinerCheck: report.refinerCheck,
+      }),
     });
   }
   writeJsonAtomic(path.join(out, 'summary.json'), { preset: spec.preset, grid: spec.grid, seeds: spec.seeds, fixed: spec.fixed ?? [], rows });
