@@ -58,7 +58,7 @@ export interface EvalOptions {
 
 export type Unavailable = { unavailable: string };
 
-type RealismInfo = Pick<RealismDistances, 'features' | 'subsetSize' | 'subsets'>;
+type RealismInfo = Pick<RealismDistances, 'features' | 'subsetSize' | 'subsets' | 'frechetSubsets'>;
 
 export interface EvalReport {
   run: string;
@@ -283,7 +283,7 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
       distances = { unavailable: task === 'none' ? `the '${config.data.synthetic}' domain has no task labels to train a feature network on` : 'no labelled real training images and held-out real set to train a feature network and compare against' };
     }
     const split = (which: 'kid' | 'frechet') =>
-      'unavailable' in distances ? distances : { ...distances[which], features: distances.features, subsetSize: distances.subsetSize, subsets: distances.subsets };
+      'unavailable' in distances ? distances : { ...distances[which], features: distances.features, subsetSize: distances.subsetSize, subsets: distances.subsets, frechetSubsets: distances.frechetSubsets };
 
     const check = refinerCheck(synSplit.validation, refinedHeld, holdout.size >= 8 ? holdout : realTrain, c2stRefinedMean, config.lambda);
     if (check.warning) log(`[eval] warning: ${check.warning}`);
