@@ -18,7 +18,7 @@ export interface RealismDistances {
   /** Which network's features, and how many dimensions. */
   features: { network: string; layer: 'fc1'; dims: number; trainedOn: number };
   /** Images per side in each subset, and the number of subsets (KID; the Fréchet distance, whose
-   *  eigendecompositions cost ≈ 1 s a subset at 256 dimensions, uses `frechetSubsets`). */
+   *  eigendecompositions cost more than KID per subset — docs/EVALUATION.md has the timing — uses `frechetSubsets`). */
   subsetSize: number;
   subsets: number;
   frechetSubsets: number;
