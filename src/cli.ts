@@ -45,8 +45,12 @@ commands:
   describe --preset P [--set key=value ...] [--json]
                     each network's layers, output shapes and parameter counts
   eval RUN_DIR [--json] [--seeds N] [--epochs N] [--synthetic-count N] [--c2st-per-side N]
+       [--cache DIR]
                     downstream task accuracy, realism (C2ST) and label preservation over N seeds
-                    (default 3) with 95% intervals; stored as RUN_DIR/eval.json
+                    (default 3) with 95% intervals; stored as RUN_DIR/eval.json. --cache DIR keeps
+                    what does not depend on the refiner (networks trained on raw synthetic or real
+                    images, their C2STs) and reuses it when another run has the same data, seed and
+                    numerics; sweeps use DIR/eval-cache
   sweep --preset P --grid key=v1,v2 [--grid …] [--seeds N] [--jobs N] [--set key=value …]
         [--steps N] [--eval-seeds N] [--eval-epochs N] [--eval-synthetic-count N]
         [--eval-c2st-per-side N] --out DIR
@@ -162,9 +166,9 @@ export async function main(argv: string[]): Promise<number> {
       return describeCommand(presetName, o.multi['--set'] ?? [], o.flags.has('--json'));
     }
     case 'eval': {
-      const o = parseOptions(rest, { '--json': 'flag', '--seeds': 'value', '--epochs': 'value', '--synthetic-count': 'value', '--c2st-per-side': 'value' });
+      const o = parseOptions(rest, { '--json': 'flag', '--seeds': 'value', '--epochs': 'value', '--synthetic-count': 'value', '--c2st-per-side': 'value', '--cache': 'value' });
       if (o.positional.length !== 1) throw new UsageError('eval needs one RUN_DIR');
-      return evalCommand(o.positional[0], { json: o.flags.has('--json'), ...evalFlags(o.values, '--') });
+      return evalCommand(o.positional[0], { json: o.flags.has('--json'), cacheDir: o.values['--cache'], ...evalFlags(o.values, '--') });
     }
     case 'sweep': {
       const o = parseOptions(rest, { '--preset': 'value', '--grid': 'multi', '--seeds': 'value', '--jobs': 'value', '--set': 'multi', '--steps': 'value', '--eval-seeds': 'value', '--eval-epochs': 'value', '--eval-synthetic-count': 'value', '--eval-c2st-per-side': 'value', '--out': 'value' });

@@ -1,4 +1,5 @@
 /** `simgan eval RUN_DIR`: compute, store (eval.json) and print every metric the run's data allows. */
+import { existsSync, statSync } from 'node:fs';
 import { selectBackend } from '../backend';
 import { evaluateRun, EvalReport, EVAL_OPTION_MIN } from '../eval/evaluate';
 import { assertTrainedRun } from '../runs/checkpoint';
@@ -68,10 +69,13 @@ export function evalFlags(values: Record<string, string | undefined>, prefix: '-
   };
 }
 
-export async function evalCommand(runDir: string, o: EvalFlags & { json: boolean }): Promise<number> {
+export async function evalCommand(runDir: string, o: EvalFlags & { json: boolean; cacheDir?: string }): Promise<number> {
   assertTrainedRun(runDir);
+  if (o.cacheDir !== undefined && existsSync(o.cacheDir) && !statSync(o.cacheDir).isDirectory()) {
+    throw new UsageError(`--cache ${o.cacheDir} is a file: give a folder (it is created if absent)`);
+  }
   await selectBackend(undefined, { log: !o.json });
-  const report = await evaluateRun(runDir, { seeds: o.seeds, epochs: o.epochs, syntheticCount: o.syntheticCount, c2stPerSide: o.c2stPerSide, log: (l) => console.error(l) });
+  const report = await evaluateRun(runDir, { seeds: o.seeds, epochs: o.epochs, syntheticCount: o.syntheticCount, c2stPerSide: o.c2stPerSide, cacheDir: o.cacheDir, log: (l) => console.error(l) });
   console.log(o.json ? JSON.stringify(report, null, 2) : formatEval(report));
   return 0;
 }

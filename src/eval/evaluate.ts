@@ -21,7 +21,8 @@ import { datasetCatalog } from '../data/catalog';
 import { ArrayImageDataset, ImageDataset, splitDataset, toArrayDataset } from '../data/dataset';
 import { loadDataset, loadRealSplit, loadSource } from '../data/registry';
 import { buildRefiner } from '../nets/refiner';
-import { classifierAccuracy, predictClasses, predictGaze, trainDigitClassifier, trainGazeEstimator } from '../nets/task';
+import type { ClassifierTraining } from '../nets/task';
+import { buildDigitClassifier, buildGazeEstimator, classifierAccuracy, predictClasses, predictGaze, trainDigitClassifier, trainGazeEstimator } from '../nets/task';
 import { latestCheckpoint, loadModelWeights } from '../runs/checkpoint';
 import { writeJsonAtomic } from '../runs/atomic';
 import { readRunConfig, runPaths } from '../runs/run-dir';
@@ -34,6 +35,7 @@ import { UserError } from '../util/user-error';
 import { assertEvalOptions } from './options';
 import { RefinerCheck, refinerCheck } from './refiner-check';
 import { RealismDistances, realismDistances } from './realism';
+import { EvalCache } from './eval-cache';
 export { assertEvalOptions, EVAL_OPTION_MIN } from './options';
 
 const UNIT: [number, number] = [0, 1];
@@ -54,6 +56,11 @@ export interface EvalOptions {
   c2stEpochs?: number;
   /** Progress lines (default console.log). */
   log?: (line: string) => void;
+  /**
+   * A folder in which to keep, and from which to reuse, the parts that do not depend on the refiner
+   * (eval-cache.ts): a sweep passes one shared by its runs. Default: none, everything is computed.
+   */
+  cacheDir?: string;
 }
 
 export type Unavailable = { unavailable: string };
@@ -66,7 +73,9 @@ export interface EvalReport {
   step: number;
   task: 'digits' | 'gaze' | 'none';
   seeds: number;
-  options: Required<Omit<EvalOptions, 'log'>>;
+  options: Required<Omit<EvalOptions, 'log' | 'cacheDir'>>;
+  /** With a cache: which parts were reused from other evaluations and which were computed here. */
+  cache?: { dir: string; reused: string[]; computed: string[] };
   seconds: number;
   downstream: Record<string, unknown> | Unavailable;
   /** `realVsReal` (with `data.test`): the real training people against the test people — the floor a perfect
@@ -158,7 +167,7 @@ export async function evaluationRealSets(config: SimGANConfig): Promise<{ train:
 export async function evaluateRun(runDir: string, options: EvalOptions = {}): Promise<EvalReport> {
   const t0 = performance.now();
   const log = options.log ?? console.log;
-  const o: Required<Omit<EvalOptions, 'log'>> = {
+  const o: Required<Omit<EvalOptions, 'log' | 'cacheDir'>> = {
     seeds: options.seeds ?? 3,
     epochs: options.epochs ?? 3,
     syntheticCount: options.syntheticCount ?? 0,
@@ -181,6 +190,18 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
     const task = taskOf(synthetic);
     const epochs = o.epochs;
 
+    // What does not depend on the refiner (networks trained on raw synthetic or real images, their C2STs)
+    // is taken from the cache when another run computed it on the same data, seed and numerics.
+    const cache = options.cacheDir ? new EvalCache(options.cacheDir, undefined, log) : undefined;
+    const trainTask = (kind: 'digits' | 'gaze', what: string, ds: ImageDataset, training: ClassifierTraining, shareable: boolean) => {
+      const fresh = () => (kind === 'digits' ? trainDigitClassifier(ds, training) : trainGazeEstimator(ds, training));
+      if (!cache || !shareable) return fresh();
+      const build = () => (kind === 'digits' ? buildDigitClassifier(training.seed, ds.imageShape) : buildGazeEstimator(training.seed, ds.imageShape, 'cpu'));
+      return cache.model(`${kind === 'digits' ? 'digit classifier' : 'gaze estimator'} on ${what}, seed ${training.seed}`, [ds], training, build, fresh);
+    };
+    const sharedC2st = (what: string, a: ImageDataset, b: ImageDataset, opts: { seed: number; maxPerSide: number; epochs: number }) =>
+      cache ? cache.value(`c2st ${what}, seed ${opts.seed}`, [a, b], opts, () => c2st(a, b, opts)) : c2st(a, b, opts);
+
     // ---- realism ----
     let c2stPart: EvalReport['c2st'];
     let c2stRefinedMean: number | undefined;
@@ -194,8 +215,8 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
         log(`[eval] c2st seed ${k + 1}/${o.seeds}`);
         const opts = { seed, maxPerSide: o.c2stPerSide, epochs: o.c2stEpochs };
         r.push((await c2st(refinedAll, holdout, opts)).accuracy);
-        s.push((await c2st(synthetic, holdout, opts)).accuracy);
-        if (people) rr.push((await c2st(realTrain, holdout, opts)).accuracy);
+        s.push((await sharedC2st('raw synthetic vs held-out real', synthetic, holdout, opts)).accuracy);
+        if (people) rr.push((await sharedC2st('real training vs held-out real', realTrain, holdout, opts)).accuracy);
       }
       c2stRefinedMean = r.reduce((a, b) => a + b, 0) / r.length;
       c2stPart = {
@@ -217,7 +238,7 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
           const trainSet = cond === 'synthetic' ? synSplit.train : cond === 'refined' ? refinedTrain : realTrain;
           if (cond === 'real' && taskOf(realTrain) !== 'digits') continue;
           log(`[eval] downstream seed ${k + 1}/${o.seeds}: classifier on ${cond} (${trainSet.size.toLocaleString('en-US')} images)`);
-          const model = await trainDigitClassifier(trainSet, { epochs, batchSize: 64, lr: 1e-3, seed });
+          const model = await trainTask('digits', cond, trainSet, { epochs, batchSize: 64, lr: 1e-3, seed }, cond !== 'refined');
           acc[cond].push(await classifierAccuracy(model, testSet));
           if (cond === 'synthetic') {
             const truth = synSplit.validation.labels!.map((l) => l[0]);
@@ -251,12 +272,13 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
       };
       if ('test' in real) {
         const sets = gazeTrainingSets(synSplit.train, refinedTrain, real.train);
-        downstream = { ...(await gazeDownstream(sets, real.test, { seeds, epochs, log }, preserve)) };
+        const train = (cond: string, ds: ImageDataset, training: ClassifierTraining) => trainTask('gaze', cond, ds, training, !cond.startsWith('refined'));
+        downstream = { ...(await gazeDownstream(sets, real.test, { seeds, epochs, log, train }, preserve)) };
       } else {
         downstream = real;
         for (const [k, seed] of seeds.entries()) {
           log(`[eval] seed ${k + 1}/${o.seeds}: gaze estimator on synthetic (label preservation only)`);
-          const model = await trainGazeEstimator(synSplit.train, { epochs, batchSize: 64, lr: 1e-3, seed });
+          const model = await trainTask('gaze', 'synthetic', synSplit.train, { epochs, batchSize: 64, lr: 1e-3, seed }, true);
           await preserve(model);
           model.dispose();
         }
@@ -276,9 +298,9 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
     // ---- realism distances on real-trained features ----
     let distances: RealismDistances | Unavailable;
     if (task === 'digits' && taskOf(realTrain) === 'digits' && holdout.size >= 8) {
-      distances = await realismDistances('digits', { synthetic: synSplit.validation, refined: refinedHeld, realTrain, reference: holdout }, { epochs, seed: seeds[0], log });
+      distances = await realismDistances('digits', { synthetic: synSplit.validation, refined: refinedHeld, realTrain, reference: holdout }, { epochs, seed: seeds[0], log, train: (ds, training) => trainTask('digits', 'real (feature network)', ds, training, true) });
     } else if (gazeReal && 'test' in gazeReal && gazeReal.train) {
-      distances = await realismDistances('gaze', { synthetic: synSplit.validation, refined: refinedHeld, realTrain: gazeReal.train, reference: gazeReal.test }, { epochs, seed: seeds[0], log });
+      distances = await realismDistances('gaze', { synthetic: synSplit.validation, refined: refinedHeld, realTrain: gazeReal.train, reference: gazeReal.test }, { epochs, seed: seeds[0], log, train: (ds, training) => trainTask('gaze', 'real (feature network)', ds, training, true) });
     } else {
       distances = { unavailable: task === 'none' ? `the '${config.data.synthetic}' domain has no task labels to train a feature network on` : 'no labelled real training images and held-out real set to train a feature network and compare against' };
     }
@@ -302,7 +324,9 @@ export async function evaluateRun(runDir: string, options: EvalOptions = {}): Pr
       kid: split('kid'),
       frechet: split('frechet'),
       refinerCheck: check,
+      ...(cache ? { cache: { dir: path.resolve(cache.dir), reused: cache.reused, computed: cache.computed } } : {}),
     };
+    if (cache) log(`[eval] cache ${cache.dir}: ${cache.reused.length} part${cache.reused.length === 1 ? '' : 's'} reused, ${cache.computed.length} computed and stored`);
     writeJsonAtomic(path.join(runPaths(runDir).root, 'eval.json'), report);
     return report;
   } finally {

@@ -10,6 +10,7 @@
  */
 import type { ImageDataset } from '../data/dataset';
 import { ArrayImageDataset, toArrayDataset } from '../data/dataset';
+import type { ClassifierTraining } from '../nets/task';
 import { predictGaze, trainGazeEstimator } from '../nets/task';
 import { assertDisjointPeople, peopleOf } from '../data/people';
 import { angleDeg, gazeErrors } from './metrics';
@@ -84,10 +85,15 @@ export interface GazeDownstream {
   trainSizes: Partial<Record<GazeCondition, number>>;
 }
 
+/** Trains one condition's estimator (the evaluation passes one that reuses what other runs trained). */
+export type GazeTrainer = (condition: GazeCondition, train: ImageDataset, training: ClassifierTraining) => Promise<import('@tensorflow/tfjs').LayersModel>;
+
 export interface GazeDownstreamOptions {
   seeds: number[];
   epochs: number;
   log: (line: string) => void;
+  /** Default: a fresh `trainGazeEstimator` for every condition and seed. */
+  train?: GazeTrainer;
 }
 
 const key = (c: GazeCondition) => `trainedOn${c[0].toUpperCase()}${c.slice(1)}` as const;
@@ -118,7 +124,8 @@ export async function gazeDownstream(
       const train = sets[cond];
       if (!train) continue;
       o.log(`[eval] seed ${k + 1}/${o.seeds.length}: gaze estimator on ${cond} (${train.size.toLocaleString('en-US')} images)`);
-      const model = await trainGazeEstimator(train, { epochs: o.epochs, batchSize: 64, lr: 1e-3, seed });
+      const training = { epochs: o.epochs, batchSize: 64, lr: 1e-3, seed };
+      const model = await (o.train ? o.train(cond, train, training) : trainGazeEstimator(train, training));
       try {
         const pred = await predictGaze(model, test);
         const e7 = gazeErrors(pred, truth, 7), e5 = gazeErrors(pred, truth, 5);

@@ -10,6 +10,7 @@
  */
 import { tf } from '../backend';
 import { ArrayImageDataset, ImageDataset, shuffledIndices, toArrayDataset } from '../data/dataset';
+import type { ClassifierTraining } from '../nets/task';
 import { trainDigitClassifier, trainGazeEstimator } from '../nets/task';
 import { frechetDistance, kidMmd2, overSubsets, Rows } from './feature-distance';
 import type { Summary } from './stats';
@@ -46,7 +47,14 @@ export async function featureRows(model: tf.LayersModel, ds: ImageDataset, max =
 export async function realismDistances(
   task: 'digits' | 'gaze',
   sets: { synthetic: ImageDataset; refined: ImageDataset; realTrain: ImageDataset; reference: ImageDataset },
-  o: { epochs: number; seed: number; subsets?: number; log?: (line: string) => void },
+  o: {
+    epochs: number;
+    seed: number;
+    subsets?: number;
+    log?: (line: string) => void;
+    /** Trains the feature network (default: a fresh task network); the evaluation passes one that reuses. */
+    train?: (fitSet: ImageDataset, training: ClassifierTraining) => Promise<tf.LayersModel>;
+  },
 ): Promise<RealismDistances> {
   // The feature network trains on one half of the real training images; the other half is the floor's set.
   const real = toArrayDataset(sets.realTrain);
@@ -56,7 +64,7 @@ export async function realismDistances(
   const floorSet: ArrayImageDataset = real.subset(order.slice(half));
   o.log?.(`[eval] KID/Fréchet: ${task === 'digits' ? 'digit classifier' : 'gaze estimator'} on ${fitSet.size.toLocaleString('en-US')} real images for features`);
   const training = { epochs: o.epochs, batchSize: 64, lr: 1e-3, seed: o.seed };
-  const model = task === 'digits' ? await trainDigitClassifier(fitSet, training) : await trainGazeEstimator(fitSet, training);
+  const model = o.train ? await o.train(fitSet, training) : task === 'digits' ? await trainDigitClassifier(fitSet, training) : await trainGazeEstimator(fitSet, training);
   try {
     const [syn, ref, floor, reference] = [
       await featureRows(model, sets.synthetic),

@@ -206,7 +206,9 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<{ rows
       let code = await runChild(trainArgs, path.join(dir, 'train.log'));
       if (code === 0) {
         const e = spec.eval ?? {};
-        const evalArgs = ['eval', dir, '--json', ...Object.entries({ '--seeds': e.seeds, '--epochs': e.epochs, '--synthetic-count': e.syntheticCount, '--c2st-per-side': e.c2stPerSide }).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))];
+        // One cache per sweep: the points share seeds and data, so networks trained on raw synthetic and
+        // real images (and their C2STs) are computed by the first point of each seed and reused by the rest.
+        const evalArgs = ['eval', dir, '--json', '--cache', path.join(o.out, 'eval-cache'), ...Object.entries({ '--seeds': e.seeds, '--epochs': e.epochs, '--synthetic-count': e.syntheticCount, '--c2st-per-side': e.c2stPerSide }).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))];
         code = await runChild(evalArgs, path.join(dir, 'eval.log'));
       }
       done++;
