@@ -175,6 +175,321 @@ static int conv_input_grad(const float *dy, int N, int oh, int ow, int Co, const
   return ok;
 }
 
+/* ---- Winograd F(4×4, 3×3) where oneDNN has none (CPUs without AVX-512) ----------------------------------
+ * oneDNN 2.6 has Winograd kernels for AVX-512 cores only; elsewhere its direct kernel does all 3×3 stride-1
+ * work term by term. F(4×4, 3×3) computes each 4×4 output tile from a 6×6 input tile with 36 products per
+ * channel pair instead of 144: Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A (Lavin & Gray, 2016, with the points 0, ±1, ±2, ∞).
+ * Per block of tiles: the input transform writes V[36][tiles][Ci], 36 sgemm calls multiply each by the
+ * transformed filter U[36][Ci][Co] (oneDNN's sgemm: its JIT, at the CPU's width), the output transform reads
+ * M[36][tiles][Co] back into NHWC with bias and ReLU. The transforms are compiled twice, for AVX2+FMA and for the
+ * baseline, and the AVX2 copy runs where the CPU has it: never wider, so ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512
+ * machine runs what an AVX2 machine runs. Blocks run in parallel on the OpenMP threads (each sgemm then on one). */
+
+/* Each block's V and M fit in about 2 MiB, near the L2 of the cores this targets. */
+enum { WINO_BLOCK_FLOATS = 1 << 19 };
+static _Thread_local Scratch winoU, winoV, winoM, winoTmp;
+static const float wino_zeros[4096]; /* an out-of-image row of up to 4096 channels */
+
+static inline __attribute__((always_inline)) void wino_filter_body(const float *restrict w, size_t cc, float *restrict U) {
+  for (size_t k = 0; k < cc; k++) {
+    float t[6][3];
+    for (int b = 0; b < 3; b++) {
+      float g0 = w[(0 * 3 + b) * cc + k], g1 = w[(1 * 3 + b) * cc + k], g2 = w[(2 * 3 + b) * cc + k];
+      t[0][b] = 0.25f * g0;
+      t[1][b] = -(g0 + g1 + g2) / 6.0f;
+      t[2][b] = -(g0 - g1 + g2) / 6.0f;
+      t[3][b] = g0 / 24.0f + g1 / 12.0f + g2 / 6.0f;
+      t[4][b] = g0 / 24.0f - g1 / 12.0f + g2 / 6.0f;
+      t[5][b] = g2;
+    }
+    for (int r = 0; r < 6; r++) {
+      float g0 = t[r][0], g1 = t[r][1], g2 = t[r][2];
+      float *u = U + (size_t)r * 6 * cc + k;
+      u[0 * cc] = 0.25f * g0;
+      u[1 * cc] = -(g0 + g1 + g2) / 6.0f;
+      u[2 * cc] = -(g0 - g1 + g2) / 6.0f;
+      u[3 * cc] = g0 / 24.0f + g1 / 12.0f + g2 / 6.0f;
+      u[4 * cc] = g0 / 24.0f - g1 / 12.0f + g2 / 6.0f;
+      u[5 * cc] = g2;
+    }
+  }
+}
+
+/* Bᵀ applied to six rows of C values (a column of the tile, or a row of the half-transformed tile). */
+#define WINO_BT(d0, d1, d2, d3, d4, d5, o, stride)                                   \
+  do {                                                                             \
+    (o)[0 * (stride)] = 4.0f * (d0) - 5.0f * (d2) + (d4);                          \
+    (o)[1 * (stride)] = -4.0f * ((d1) + (d2)) + (d3) + (d4);                       \
+    (o)[2 * (stride)] = 4.0f * ((d1) - (d2)) - (d3) + (d4);                        \
+    (o)[3 * (stride)] = 2.0f * ((d3) - (d1)) - (d2) + (d4);                        \
+    (o)[4 * (stride)] = 2.0f * ((d1) - (d3)) - (d2) + (d4);                        \
+    (o)[5 * (stride)] = 4.0f * (d1) - 5.0f * (d3) + (d5);                          \
+  } while (0)
+
+/* tiles [t0, t0+nt) of x → V[36][nt][C]; tmp holds 36·C floats. Tile t is image t/(th·tw), rows from
+ * 4·ti − pt, columns from 4·tj − pl; positions outside the image read zeros. */
+static inline __attribute__((always_inline)) void wino_input_body(const float *x, int H, int W, int C, int pt, int pl, int th, int tw, size_t t0, int nt,
+                                                                 float *restrict V, float *restrict tmp) {
+  const size_t vs = (size_t)nt * C; /* stride between the 36 planes of V */
+  for (int q = 0; q < nt; q++) {
+    size_t t = t0 + q;
+    int n = (int)(t / ((size_t)th * tw)), rem = (int)(t % ((size_t)th * tw));
+    int i0 = (rem / tw) * 4 - pt, j0 = (rem % tw) * 4 - pl;
+    const float *p[36];
+    for (int r = 0; r < 6; r++)
+      for (int c = 0; c < 6; c++) {
+        int i = i0 + r, j = j0 + c;
+        p[r * 6 + c] = (i >= 0 && i < H && j >= 0 && j < W) ? x + (((size_t)n * H + i) * W + j) * C : wino_zeros;
+      }
+    /* Bᵀ d along each column c → tmp[r][c][:] */
+    for (int c = 0; c < 6; c++) {
+      const float *restrict d0 = p[c], *restrict d1 = p[6 + c], *restrict d2 = p[12 + c], *restrict d3 = p[18 + c], *restrict d4 = p[24 + c], *restrict d5 = p[30 + c];
+      float *restrict o = tmp + (size_t)c * C;
+      for (int ch = 0; ch < C; ch++) WINO_BT(d0[ch], d1[ch], d2[ch], d3[ch], d4[ch], d5[ch], o + ch, 6 * C);
+    }
+    /* … then B along each row r → V[r·6 + c][q][:] */
+    for (int r = 0; r < 6; r++) {
+      const float *restrict s = tmp + (size_t)r * 6 * C;
+      float *restrict v = V + (size_t)r * 6 * vs + (size_t)q * C;
+      for (int ch = 0; ch < C; ch++) WINO_BT(s[ch], s[C + ch], s[2 * C + ch], s[3 * C + ch], s[4 * C + ch], s[5 * C + ch], v + ch, vs);
+    }
+  }
+}
+
+/* Aᵀ applied to six values: four outputs. */
+#define WINO_AT(m0, m1, m2, m3, m4, m5, o, stride)                                   \
+  do {                                                                             \
+    float a12 = (m1) + (m2), s12 = (m1) - (m2), a34 = (m3) + (m4), s34 = (m3) - (m4); \
+    (o)[0 * (stride)] = (m0) + a12 + a34;                                          \
+    (o)[1 * (stride)] = s12 + 2.0f * s34;                                          \
+    (o)[2 * (stride)] = a12 + 4.0f * a34;                                          \
+    (o)[3 * (stride)] = s12 + 8.0f * s34 + (m5);                                   \
+  } while (0)
+
+/* M[36][nt][C] of tiles [t0, t0+nt) → y [N, oh, ow, C] (+ bias, ReLU); tmp holds 24·C floats, out 4·C. */
+static inline __attribute__((always_inline)) void wino_output_body(const float *M, int nt, int C, size_t t0, int oh, int ow, int th, int tw,
+                                                                  const float *bias, int relu, float *y, float *restrict tmp, float *restrict out) {
+  const size_t ms = (size_t)nt * C;
+  for (int q = 0; q < nt; q++) {
+    size_t t = t0 + q;
+    int n = (int)(t / ((size_t)th * tw)), rem = (int)(t % ((size_t)th * tw));
+    int i0 = (rem / tw) * 4, j0 = (rem % tw) * 4;
+    /* Aᵀ along each column c → tmp[k][c][:] (k < 4) */
+    for (int c = 0; c < 6; c++) {
+      const float *restrict m = M + (size_t)c * ms + (size_t)q * C;
+      float *restrict o = tmp + (size_t)c * C;
+      for (int ch = 0; ch < C; ch++) WINO_AT(m[ch], m[6 * ms + ch], m[12 * ms + ch], m[18 * ms + ch], m[24 * ms + ch], m[30 * ms + ch], o + ch, 6 * C);
+    }
+    for (int k = 0; k < 4 && i0 + k < oh; k++) {
+      const float *restrict s = tmp + (size_t)k * 6 * C;
+      for (int ch = 0; ch < C; ch++) WINO_AT(s[ch], s[C + ch], s[2 * C + ch], s[3 * C + ch], s[4 * C + ch], s[5 * C + ch], out + ch, C);
+      int cols = ow - j0 < 4 ? ow - j0 : 4;
+      float *restrict dst = y + (((size_t)n * oh + i0 + k) * ow + j0) * C;
+      for (int l = 0; l < cols; l++) {
+        float *restrict d = dst + (size_t)l * C;
+        const float *restrict o = out + (size_t)l * C;
+        if (bias) for (int ch = 0; ch < C; ch++) d[ch] = o[ch] + bias[ch];
+        else for (int ch = 0; ch < C; ch++) d[ch] = o[ch];
+        if (relu) for (int ch = 0; ch < C; ch++) d[ch] = d[ch] < 0.0f ? 0.0f : d[ch];
+      }
+    }
+  }
+}
+
+#define WINO_VARIANTS(name, params, args)                                          \
+  __attribute__((target("avx2,fma"))) static void name##_avx2 params { name##_body args; } \
+  static void name##_base params { name##_body args; }
+
+WINO_VARIANTS(wino_filter, (const float *w, size_t cc, float *U), (w, cc, U))
+WINO_VARIANTS(wino_input, (const float *x, int H, int W, int C, int pt, int pl, int th, int tw, size_t t0, int nt, float *V, float *tmp),
+              (x, H, W, C, pt, pl, th, tw, t0, nt, V, tmp))
+WINO_VARIANTS(wino_output, (const float *M, int nt, int C, size_t t0, int oh, int ow, int th, int tw, const float *bias, int relu, float *y, float *tmp, float *out),
+              (M, nt, C, t0, oh, ow, th, tw, bias, relu, y, tmp, out))
+
+static int wino_avx2(void) {
+  static int known = -1;
+  if (known < 0) { __builtin_cpu_init(); known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+  return known;
+}
+
+/* y = conv3×3(x, w) with stride 1 and padding (pt, pl), output oh × ow (+ bias, ReLU). */
+static int wino_conv(const float *x, int N, int H, int W, int Ci, const float *w, int Co, int pt, int pl, int oh, int ow,
+                     const float *bias, int relu, float *y) {
+  if (Ci > 4096) { last_error = "Winograd: more than 4096 input channels"; return 0; }
+  const int avx2 = wino_avx2();
+  float *U = scratch(&winoU, (size_t)36 * Ci * Co);
+  if (!U) return 0;
+  (avx2 ? wino_filter_avx2 : wino_filter_base)(w, (size_t)Ci * Co, U);
+  const int th = (oh + 3) / 4, tw = (ow + 3) / 4;
+  const size_t T = (size_t)N * th * tw;
+  int TB = WINO_BLOCK_FLOATS / (36 * (Ci + Co));
+  if (TB < 16) TB = 16;
+  const size_t blocks = (T + TB - 1) / TB;
+  int failed = 0; /* 1: out of memory, 2: sgemm refused (last_error is per thread: set after the loop) */
+  #pragma omp parallel for schedule(dynamic) if (omp_get_max_threads() > 1 && blocks > 1)
+  for (size_t blk = 0; blk < blocks; blk++) {
+    int f;
+    #pragma omp atomic read
+    f = failed;
+    if (f) continue;
+    size_t t0 = blk * TB;
+    int nt = (int)(T - t0 < (size_t)TB ? T - t0 : (size_t)TB);
+    float *V = scratch(&winoV, (size_t)36 * TB * Ci), *M = scratch(&winoM, (size_t)36 * TB * Co);
+    float *tmp = scratch(&winoTmp, (size_t)36 * (Ci > Co ? Ci : Co) + 4 * (size_t)Co);
+    if (!V || !M || !tmp) {
+      #pragma omp atomic write
+      failed = 1;
+      continue;
+    }
+    (avx2 ? wino_input_avx2 : wino_input_base)(x, H, W, Ci, pt, pl, th, tw, t0, nt, V, tmp);
+    for (int e = 0; e < 36 && !f; e++)
+      if (!sgemm('N', nt, Co, Ci, V + (size_t)e * nt * Ci, Ci, U + (size_t)e * Ci * Co, Co, 0.0f, M + (size_t)e * nt * Co, Co)) f = 2;
+    if (f) {
+      #pragma omp atomic write
+      failed = f;
+      continue;
+    }
+    (avx2 ? wino_output_avx2 : wino_output_base)(M, nt, Co, t0, oh, ow, th, tw, bias, relu, y, tmp, tmp + (size_t)24 * Co);
+  }
+  if (failed) last_error = failed == 2 ? "oneDNN sgemm rejected its arguments (a bug in native/conv.c: please report the shapes)" : "out of memory";
+  return !failed;
+}
+
+/* dy tiles [t0, t0+nt) (4×4 outputs each, zeros past oh × ow) → dM[36][nt][C] = A·dY·Aᵀ, the gradient of the
+ * 36 products; tmp holds 24·C floats. */
+#define WINO_A(y0, y1, y2, y3, o, stride)                                            \
+  do {                                                                             \
+    float e02 = (y0) + (y2), e13 = (y1) + (y3), f02 = (y0) + 4.0f * (y2), f13 = 2.0f * (y1) + 8.0f * (y3); \
+    (o)[0 * (stride)] = (y0);                                                      \
+    (o)[1 * (stride)] = e02 + e13;                                                 \
+    (o)[2 * (stride)] = e02 - e13;                                                 \
+    (o)[3 * (stride)] = f02 + f13;                                                 \
+    (o)[4 * (stride)] = f02 - f13;                                                 \
+    (o)[5 * (stride)] = (y3);                                                      \
+  } while (0)
+
+static inline __attribute__((always_inline)) void wino_dy_body(const float *dy, int oh, int ow, int C, int th, int tw, size_t t0, int nt,
+                                                              float *restrict dM, float *restrict tmp) {
+  const size_t ms = (size_t)nt * C;
+  for (int q = 0; q < nt; q++) {
+    size_t t = t0 + q;
+    int n = (int)(t / ((size_t)th * tw)), rem = (int)(t % ((size_t)th * tw));
+    int i0 = (rem / tw) * 4, j0 = (rem % tw) * 4;
+    const float *p[16];
+    for (int k = 0; k < 4; k++)
+      for (int l = 0; l < 4; l++)
+        p[k * 4 + l] = (i0 + k < oh && j0 + l < ow) ? dy + (((size_t)n * oh + i0 + k) * ow + j0 + l) * C : wino_zeros;
+    /* A along each column l → tmp[r][l][:] (r < 6, l < 4) */
+    for (int l = 0; l < 4; l++) {
+      const float *restrict a = p[l], *restrict b = p[4 + l], *restrict c = p[8 + l], *restrict d = p[12 + l];
+      float *restrict o = tmp + (size_t)l * C;
+      for (int ch = 0; ch < C; ch++) WINO_A(a[ch], b[ch], c[ch], d[ch], o + ch, 4 * C);
+    }
+    /* … then along each row r → dM[r·6 + c][q][:] */
+    for (int r = 0; r < 6; r++) {
+      const float *restrict s = tmp + (size_t)r * 4 * C;
+      float *restrict m = dM + (size_t)r * 6 * ms + (size_t)q * C;
+      for (int ch = 0; ch < C; ch++) WINO_A(s[ch], s[C + ch], s[2 * C + ch], s[3 * C + ch], m + ch, ms);
+    }
+  }
+}
+
+/* dw[a][b][k] = Σ_{r,c} G[r][a]·dU[r·6+c][k]·G[c][b] for k < cc (k = ci·Co + co): the filter transform's adjoint. */
+#define WINO_GT(u0, u1, u2, u3, u4, u5, o, stride)                                   \
+  do {                                                                             \
+    float s12 = (u1) + (u2), d12 = (u2) - (u1), s34 = (u3) + (u4), d34 = (u3) - (u4); \
+    (o)[0 * (stride)] = 0.25f * (u0) - s12 / 6.0f + s34 / 24.0f;                    \
+    (o)[1 * (stride)] = d12 / 6.0f + d34 / 12.0f;                                  \
+    (o)[2 * (stride)] = -s12 / 6.0f + s34 / 6.0f + (u5);                           \
+  } while (0)
+
+static inline __attribute__((always_inline)) void wino_filter_grad_out_body(const float *restrict dU, size_t cc, float *restrict dw) {
+  for (size_t k = 0; k < cc; k++) {
+    float t[3][6];
+    for (int c = 0; c < 6; c++) {
+      float tc[3];
+      WINO_GT(dU[(0 * 6 + c) * cc + k], dU[(1 * 6 + c) * cc + k], dU[(2 * 6 + c) * cc + k], dU[(3 * 6 + c) * cc + k], dU[(4 * 6 + c) * cc + k], dU[(5 * 6 + c) * cc + k], tc, 1);
+      t[0][c] = tc[0]; t[1][c] = tc[1]; t[2][c] = tc[2];
+    }
+    for (int a = 0; a < 3; a++) {
+      float o[3];
+      WINO_GT(t[a][0], t[a][1], t[a][2], t[a][3], t[a][4], t[a][5], o, 1);
+      for (int b = 0; b < 3; b++) dw[(a * 3 + b) * cc + k] = o[b];
+    }
+  }
+}
+
+WINO_VARIANTS(wino_dy, (const float *dy, int oh, int ow, int C, int th, int tw, size_t t0, int nt, float *dM, float *tmp),
+              (dy, oh, ow, C, th, tw, t0, nt, dM, tmp))
+WINO_VARIANTS(wino_filter_grad_out, (const float *dU, size_t cc, float *dw), (dU, cc, dw))
+
+/* dw = Σ over tiles of the Winograd products' gradients, transformed back: the filter gradient of wino_conv. */
+static int wino_filter_grad(const float *x, int N, int H, int W, int Ci, const float *dy, int oh, int ow, int Co, int pt, int pl, float *dw) {
+  if (Ci > 4096 || Co > 4096) { last_error = "Winograd: more than 4096 channels"; return 0; }
+  const int avx2 = wino_avx2();
+  const size_t uu = (size_t)36 * Ci * Co;
+  const int th = (oh + 3) / 4, tw = (ow + 3) / 4;
+  const size_t T = (size_t)N * th * tw;
+  int TB = WINO_BLOCK_FLOATS / (36 * (Ci + Co));
+  if (TB < 16) TB = 16;
+  const size_t blocks = (T + TB - 1) / TB;
+  const int nthreads = omp_get_max_threads() > 1 && blocks > 1 ? omp_get_max_threads() : 1;
+  /* Each thread sums its blocks into its own dU; the partial sums are added in thread order (deterministic
+   * for a given thread count, as the static schedule assigns the same blocks to the same thread). */
+  float *dU = scratch(&winoU, uu * nthreads);
+  if (!dU) return 0;
+  memset(dU, 0, uu * nthreads * sizeof(float));
+  int failed = 0;
+  #pragma omp parallel for schedule(static) num_threads(nthreads) if (nthreads > 1)
+  for (size_t blk = 0; blk < blocks; blk++) {
+    int f;
+    #pragma omp atomic read
+    f = failed;
+    if (f) continue;
+    size_t t0 = blk * TB;
+    int nt = (int)(T - t0 < (size_t)TB ? T - t0 : (size_t)TB);
+    float *V = scratch(&winoV, (size_t)36 * TB * Ci), *M = scratch(&winoM, (size_t)36 * TB * Co);
+    float *tmp = scratch(&winoTmp, (size_t)36 * (Ci > Co ? Ci : Co) + 4 * (size_t)Co);
+    if (!V || !M || !tmp) {
+      #pragma omp atomic write
+      failed = 1;
+      continue;
+    }
+    float *mine = dU + uu * (size_t)omp_get_thread_num();
+    (avx2 ? wino_input_avx2 : wino_input_base)(x, H, W, Ci, pt, pl, th, tw, t0, nt, V, tmp);
+    (avx2 ? wino_dy_avx2 : wino_dy_base)(dy, oh, ow, Co, th, tw, t0, nt, M, tmp);
+    for (int e = 0; e < 36 && !f; e++)
+      if (!sgemm('T', Ci, Co, nt, V + (size_t)e * nt * Ci, Ci, M + (size_t)e * nt * Co, Co, 1.0f, mine + (size_t)e * Ci * Co, Co)) f = 2;
+    if (f) {
+      #pragma omp atomic write
+      failed = f;
+    }
+  }
+  if (failed) {
+    last_error = failed == 2 ? "oneDNN sgemm rejected its arguments (a bug in native/conv.c: please report the shapes)" : "out of memory";
+    return 0;
+  }
+  for (int k = 1; k < nthreads; k++)
+    for (size_t i = 0; i < uu; i++) dU[i] += dU[uu * k + i];
+  (avx2 ? wino_filter_grad_out_avx2 : wino_filter_grad_out_base)(dU, (size_t)Ci * Co, dw);
+  return 1;
+}
+
+/* dx = Winograd correlation of dy with the flipped, in/out-swapped filter, padded by 2 − p (as conv_input_grad). */
+static int wino_input_grad(const float *dy, int N, int oh, int ow, int Co, const float *w, int Ci, int pt, int pl, int H, int W, float *dx) {
+  size_t n = (size_t)9 * Ci * Co;
+  float *wf = (float *)malloc(n * sizeof(float));
+  if (!wf) return 0;
+  for (int a = 0; a < 3; a++)
+    for (int b = 0; b < 3; b++)
+      for (int ci = 0; ci < Ci; ci++)
+        for (int co = 0; co < Co; co++)
+          wf[(((size_t)(2 - a) * 3 + (2 - b)) * Co + co) * Ci + ci] = w[(((size_t)a * 3 + b) * Ci + ci) * Co + co];
+  int ok = wino_conv(dy, N, oh, ow, Co, wf, Ci, 2 - pt, 2 - pl, H, W, NULL, 0, dx);
+  free(wf);
+  return ok;
+}
+
 /* ---- any stride, dilation or channel count: im2col in row tiles ------------------------------------ */
 
 /* Geometry of a general NHWC convolution; output (i, j) reads input (i·sh + a·dh − pt, j·sw + b·dw − pl). */
@@ -450,6 +765,28 @@ static const char *isa_name(dnnl_cpu_isa_t isa) {
   }
 }
 
+static int ensure_engine(void) {
+  if (prim_engine) return 1;
+  return dnnl_engine_create(&prim_engine, dnnl_cpu, 0) == dnnl_success && dnnl_stream_create(&prim_stream, prim_engine, dnnl_stream_default_flags) == dnnl_success;
+}
+
+/* Whether oneDNN has a Winograd kernel on this CPU (under ONEDNN_MAX_CPU_ISA), asked once. */
+static int onednn_has_winograd(void) {
+  static int known = -1;
+  if (known < 0) {
+    char impl[48];
+    if (!ensure_engine()) return 0;
+    prim_probe(dnnl_convolution_winograd, impl, sizeof impl);
+    known = impl[0] != 0;
+  }
+  return known;
+}
+
+/* The addon's Winograd as a kernel name, in oneDNN's "name:isa" style. */
+static const char *own_winograd_name(void) {
+  return wino_avx2() ? "simgan_wino_4x3:avx2" : "simgan_wino_4x3:baseline";
+}
+
 /* Run a cached primitive: in0/in1 are the caller's inputs, out its output (layouts as tfjs keeps them). */
 static int prim_run(PrimEntry *e, const float *in0, const float *in1, float *out, const float *bias) {
   const void *ptr[3] = {in0, in1, out};
@@ -704,8 +1041,19 @@ static napi_value js_conv_primitive(napi_env env, napi_callback_info info) {
     return throw_error(env, "convPrimitive: relu and winograd must be 0 or 1");
   if (!read_geometry(env, args, 7, "convPrimitive", kind, la, lb, lo, &g)) return NULL;
   if (bias && (kind != PRIM_FORWARD || lbias != (size_t)g.Co)) return throw_error(env, "convPrimitive: bias must be Co values, and only in the forward pass");
-  PrimEntry *e = prim_lookup(kind, &g, bias != NULL, relu != 0 && kind == PRIM_FORWARD, winograd != 0);
   napi_value result;
+  /* Asked for Winograd where oneDNN has none: the addon's own. */
+  int wino_shape = g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1;
+  if (winograd && wino_shape && !onednn_has_winograd()) {
+    last_error = "out of memory";
+    int ok = kind == PRIM_FORWARD ? wino_conv(a, g.N, g.H, g.W, g.Ci, b, g.Co, g.pt, g.pl, g.oh, g.ow, bias, relu, out)
+           : kind == PRIM_FILTER_GRAD ? wino_filter_grad(a, g.N, g.H, g.W, g.Ci, b, g.oh, g.ow, g.Co, g.pt, g.pl, out)
+                                      : wino_input_grad(a, g.N, g.oh, g.ow, g.Co, b, g.Ci, g.pt, g.pl, g.H, g.W, out);
+    if (!ok) return throw_error(env, last_error);
+    napi_create_string_utf8(env, own_winograd_name(), NAPI_AUTO_LENGTH, &result);
+    return result;
+  }
+  PrimEntry *e = prim_lookup(kind, &g, bias != NULL, relu != 0 && kind == PRIM_FORWARD, winograd != 0);
   if (!e) {
     napi_get_null(env, &result);
     return result;
@@ -824,6 +1172,9 @@ static napi_value js_capabilities(napi_env env, napi_callback_info info) {
   prim_probe(dnnl_convolution_winograd, impl, sizeof impl);
   napi_create_string_utf8(env, impl, NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, obj, "winograd", v);
+  /* What the addon runs for Winograd-shaped convolutions when oneDNN has no Winograd kernel. */
+  napi_create_string_utf8(env, own_winograd_name(), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "ownWinograd", v);
   return obj;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-time set-up on a fresh Debian (bookworm) machine, safe to re-run: Debian packages for Jupyter, fonts
+# One-time set-up on a fresh Debian (bookworm) machine, safe to re-run (`--test`: also what the tests need): Debian packages for Jupyter, fonts
 # and the native convolution addon, npm packages (which also builds dist/), the addon itself, and the
 # project-local tslab kernelspec.
 set -euo pipefail
@@ -22,6 +22,13 @@ APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client
 echo "setup: apt-get install ${APT_PACKAGES[*]}"
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${APT_PACKAGES[@]}" >/dev/null
+# --test: what only the tests need besides — SLURM's daemons and client tools and munge, for the one-node
+# cluster the SLURM executor's tests start (scripts/slurm-cluster.sh). Not installed for the main job.
+if [ "${1:-}" = "--test" ]; then
+  TEST_PACKAGES=(slurmctld slurmd slurm-client munge)
+  echo "setup: apt-get install ${TEST_PACKAGES[*]} (--test)"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${TEST_PACKAGES[@]}" >/dev/null
+fi
 
 echo "setup: npm ci (builds dist/ through the prepare script)"
 npm ci --no-audit --no-fund

@@ -18,6 +18,7 @@ import { formatSummary, intervalsSeparate, Summary } from './eval/stats';
 import { projectRoot } from './paths';
 import { aggregateBy } from './runs/aggregate';
 import { runSweep, SweepRow, SweepSpec } from './runs/sweep';
+import { chooseExecutor } from './runs/executor-choice';
 import { tf } from './backend';
 import { imageGridPng } from './viz/image-grid';
 
@@ -43,7 +44,11 @@ export function ablationSpec(b: Budget, which: Ablation, domain: Domain = 'digit
 /** Train and evaluate what is missing of an ablation (finished runs are reused), return its rows. */
 export async function runAblation(b: Budget, which: Ablation, options: { log?: (l: string) => void; root?: string; domain?: Domain } = {}): Promise<SweepRow[]> {
   const domain = options.domain ?? 'digits';
-  const { rows, failed } = await runSweep(ablationSpec(b, which, domain), { out: ablationDir(b, options.root, domain), jobs: b.jobs, log: options.log });
+  // SIMGAN_EXECUTOR=slurm (and SIMGAN_SLURM_*) sends the runs to SLURM instead of this machine's pool.
+  const executor = chooseExecutor();
+  // The budget's jobs size this machine's pool; on SLURM the cluster decides how many tasks run at once.
+  const jobs = executor.name === 'local' ? b.jobs : undefined;
+  const { rows, failed } = await runSweep(ablationSpec(b, which, domain), { out: ablationDir(b, options.root, domain), jobs, log: options.log, executor });
   if (failed.length) throw new Error(`ablation '${which}' (${domain}): ${failed.length} run(s) failed (${failed.join(', ')}); see their train.log / eval.log`);
   return rows;
 }

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
+import * as os from 'node:os';
 import { registerWasmConvGradients } from './kernels/wasm-conv-grads';
 import { registerZeroCopyIdentity } from './kernels/wasm-identity';
 import { enableNativeConv, NATIVE_CONV_ALGORITHMS, nativeConvState, type NativeConvAlgorithm, type NativeConvState } from './kernels/native-conv';
@@ -105,6 +106,11 @@ export interface NativeConvSettings {
   algorithm: NativeConvAlgorithm;
 }
 
+/** The cores this process may use (its CPU affinity, where Node can read it). */
+export function availableCores(): number {
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+}
+
 /**
  * The native-convolution settings from the environment, or a user error naming the bad variable. Pure, so
  * that `simgan doctor` can check them without starting a backend.
@@ -116,7 +122,9 @@ export function nativeConvSettings(env: Record<string, string | undefined> = pro
   else if (setting === 'on' || setting === '1' || setting === 'true') mode = 'on';
   else if (setting === '') mode = 'auto';
   else throw new UserError(`SIMGAN_NATIVE_CONV=${JSON.stringify(env.SIMGAN_NATIVE_CONV)} is not a setting; use on or off (or leave it unset)`);
-  const threads = env.SIMGAN_NATIVE_THREADS ? Number(env.SIMGAN_NATIVE_THREADS) : 1;
+  // Unset: every core the process may use — one run (a `simgan train`, a notebook's live run) has the machine.
+  // Sweeps set it for their children: cores ÷ jobs, so that jobs × threads = cores.
+  const threads = env.SIMGAN_NATIVE_THREADS ? Number(env.SIMGAN_NATIVE_THREADS) : availableCores();
   if (!(Number.isInteger(threads) && threads >= 1)) {
     throw new UserError(`SIMGAN_NATIVE_THREADS=${JSON.stringify(env.SIMGAN_NATIVE_THREADS)} must be an integer ≥ 1`);
   }
@@ -130,7 +138,7 @@ export function nativeConvSettings(env: Record<string, string | undefined> = pro
 /**
  * Make the wasm backend trainable: register the convolution-gradient kernels it lacks or runs slowly, then,
  * unless `SIMGAN_NATIVE_CONV=off`, the native oneDNN convolutions on top (when `npm run build:native` built them).
- * `SIMGAN_NATIVE_THREADS` sets their threads (default 1), `SIMGAN_NATIVE_ALGO` their kernels (auto | direct | sgemm,
+ * `SIMGAN_NATIVE_THREADS` sets their threads (default: every available core), `SIMGAN_NATIVE_ALGO` their kernels (auto | direct | sgemm,
  * see NativeConvAlgorithm). Settings are checked before anything is registered, so a bad one changes nothing.
  */
 function ensureWasmKernels(env: Record<string, string | undefined> = process.env): void {

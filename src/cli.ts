@@ -12,6 +12,8 @@ import { refineCommand } from './commands/refine';
 import { labCommand } from './commands/lab';
 import { turingCommand } from './commands/turing';
 import { parseGrid, runSweep } from './runs/sweep';
+import { chooseExecutor } from './runs/executor-choice';
+import { sweepTaskCommand } from './commands/sweep-task';
 import { readMetrics, readRunConfig, runPaths } from './runs/run-dir';
 import { formatMemoryReport, memoryReport, memoryRows } from './bench/memory';
 import { existsSync } from 'node:fs';
@@ -53,11 +55,18 @@ commands:
                     numerics; sweeps use DIR/eval-cache
   sweep --preset P --grid key=v1,v2 [--grid …] [--seeds N] [--jobs N] [--set key=value …]
         [--steps N] [--eval-seeds N] [--eval-epochs N] [--eval-synthetic-count N]
-        [--eval-c2st-per-side N] --out DIR
-                    train and evaluate every grid point × seed in child processes; resumable;
+        [--eval-c2st-per-side N] [--executor local|slurm] --out DIR
+                    train and evaluate every grid point × seed, each in its own process; resumable;
                     writes DIR/summary.json and DIR/summary.csv. --steps as for train; the
                     --eval-* options are eval's, with eval's defaults (3 seeds …); all are checked
-                    before the first run starts
+                    before the first run starts. --executor local (default): --jobs processes here.
+                    --executor slurm: one sbatch job array of the unfinished runs, followed with
+                    squeue (a rerun submits only runs neither finished nor queued/running), with
+                    [--partition P] [--time T] [--cpus-per-task N] [--gpus-per-task N] [--mem M]
+                    [--sbatch 'LINE' …] [--setup 'SHELL LINE'] [--poll SECONDS] [--dry-run];
+                    --jobs caps tasks at a time; DIR must be on storage every node mounts
+  sweep-task TASKFILE INDEX
+                    one array task of a SLURM sweep (what its job script runs)
   bench [--presets a,b] [--variants a,b] [--steps N] [--warmup N] [--batch N] [--json] [--out FILE]
         [--no-torch] [--torch-script PATH]
                     training-step speed: median ms per refiner and discriminator step, images/s, tensor
@@ -93,11 +102,15 @@ environment:
   SIMGAN_NATIVE_CONV=on|off            wasm's convolutions through the oneDNN addon (default: on when
                                        built by npm run build:native; on makes a missing build an error)
   SIMGAN_NATIVE_THREADS=N              threads for those convolutions (default 1)
-  SIMGAN_NATIVE_ALGO=auto|direct|sgemm their kernels: oneDNN's with Winograd for 3×3 (auto, default),
-                                       oneDNN's without Winograd, or the addon's sgemm paths only
-                                       (Winograd exists only on AVX-512 CPUs; doctor says which)
+  SIMGAN_NATIVE_ALGO=auto|direct|sgemm their kernels: oneDNN's with Winograd for 3×3 (auto, default;
+                                       oneDNN's Winograd on AVX-512 CPUs, the addon's own elsewhere:
+                                       doctor says which), oneDNN's without Winograd, or the addon's
+                                       sgemm paths only
   ONEDNN_MAX_CPU_ISA=AVX2|SSE41|…      cap oneDNN's kernels (emulates a smaller CPU; bench passes it to PyTorch)
   SIMGAN_BUDGET=smoke|default|paper    how much reproduce and the notebooks run
+  SIMGAN_EXECUTOR=local|slurm          where reproduce's and the notebooks' sweeps run; with slurm,
+                                       SIMGAN_SLURM_PARTITION, _TIME, _CPUS, _GPUS, _MEM, _SETUP,
+                                       _SBATCH ('LINE;LINE'), _POLL as the sweep flags
   SIMGAN_DATA_DIR=DIR                  where datasets and caches live (default data/ in the project)
   SIMGAN_SHARED_DATA=DIR               the read-only shared data (default data/shared, else ../shared/data)
 
@@ -171,7 +184,12 @@ export async function main(argv: string[]): Promise<number> {
       return evalCommand(o.positional[0], { json: o.flags.has('--json'), cacheDir: o.values['--cache'], ...evalFlags(o.values, '--') });
     }
     case 'sweep': {
-      const o = parseOptions(rest, { '--preset': 'value', '--grid': 'multi', '--seeds': 'value', '--jobs': 'value', '--set': 'multi', '--steps': 'value', '--eval-seeds': 'value', '--eval-epochs': 'value', '--eval-synthetic-count': 'value', '--eval-c2st-per-side': 'value', '--out': 'value' });
+      const o = parseOptions(rest, {
+        '--preset': 'value', '--grid': 'multi', '--seeds': 'value', '--jobs': 'value', '--set': 'multi', '--steps': 'value', '--eval-seeds': 'value',
+        '--eval-epochs': 'value', '--eval-synthetic-count': 'value', '--eval-c2st-per-side': 'value', '--out': 'value',
+        '--executor': 'value', '--partition': 'value', '--time': 'value', '--cpus-per-task': 'value', '--gpus-per-task': 'value', '--mem': 'value',
+        '--sbatch': 'multi', '--setup': 'value', '--dry-run': 'flag', '--poll': 'value',
+      });
       const presetName = o.values['--preset'];
       const out = o.values['--out'];
       if (!presetName || !out) throw new UsageError('sweep needs --preset P and --out DIR');
@@ -182,6 +200,11 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError((e as Error).message);
       }
       const steps = wholeNumber(o.values, '--steps', 0);
+      const executor = chooseExecutor({
+        executor: o.values['--executor'], partition: o.values['--partition'], time: o.values['--time'], cpusPerTask: o.values['--cpus-per-task'],
+        gpusPerTask: o.values['--gpus-per-task'], mem: o.values['--mem'], sbatch: o.multi['--sbatch'], setup: o.values['--setup'],
+        dryRun: o.flags.has('--dry-run') || undefined, poll: o.values['--poll'],
+      });
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
       const { failed } = await runSweep(
@@ -192,9 +215,14 @@ export async function main(argv: string[]): Promise<number> {
           fixed: [...(o.multi['--set'] ?? []), ...(steps === undefined ? [] : [`schedule.steps=${steps}`])],
           eval: evalFlags(o.values, '--eval-'),
         },
-        { out, jobs: wholeNumber(o.values, '--jobs', 1), signal: abort.signal },
+        { out, jobs: wholeNumber(o.values, '--jobs', 1), signal: abort.signal, executor },
       );
       return failed.length ? 1 : 0;
+    }
+    case 'sweep-task': {
+      const o = parseOptions(rest, {});
+      if (o.positional.length !== 2 || !/^\d+$/.test(o.positional[1])) throw new UsageError('sweep-task needs TASKFILE INDEX (it is what a SLURM sweep\'s array tasks run)');
+      return sweepTaskCommand(o.positional[0], Number(o.positional[1]));
     }
     case 'refine': {
       const o = parseOptions(rest, { '--source': 'value', '--count': 'value', '--seed': 'value', '--out': 'value' });

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend, tf } from '../src/backend';
-import { assembleReport, benchPlan, BenchRow, formatReport, headline, MeasuredRow } from '../src/bench/report';
+import { assembleReport, benchPlan, coresSpeedup, BenchRow, formatReport, headline, MeasuredRow } from '../src/bench/report';
 import { benchmarkSteps, convForward, median } from '../src/bench/steps';
 import { runTorchReference, TorchResult } from '../src/bench/torch';
 import { BENCH_VARIANTS, BenchVariant } from '../src/bench/variants';
@@ -70,7 +70,7 @@ test('the plan: cpu only on toy by default, forced by naming both; unknown names
   assert.equal(forced[0].skip, undefined);
   assert.equal(benchPlan({ presets: ['cpu-eyes'], batch: 8 })[0].batch, 8);
   assert.throws(() => benchPlan({ presets: ['papr-eyes'] }), (e: Error) => e instanceof ConfigError && /unknown preset 'papr-eyes'.*paper-eyes, paper-hands, cpu-eyes, columbia-eyes, cpu-digits, toy/.test(e.message));
-  assert.throws(() => benchPlan({ variants: ['gpu'] }), /unknown variant 'gpu' in --variants; choose from wasm, wasm\+native, wasm\+native-direct, wasm\+native-sgemm, cpu, tensorflow/);
+  assert.throws(() => benchPlan({ variants: ['gpu'] }), /unknown variant 'gpu' in --variants; choose from wasm, wasm\+native, wasm\+native-cores, wasm\+native-direct, wasm\+native-sgemm, cpu, tensorflow/);
   assert.throws(() => benchPlan({ presets: ['toy'], batch: 5 }), /batchSize=5 must be even/);
 });
 
@@ -110,6 +110,12 @@ test('headline: fastest non-cpu variant on paper-eyes at batch 32, ours/torch to
   assert.ok(!('unavailable' in noTorch) && noTorch.ratio === undefined && noTorch.torch === undefined);
   const absent = headline([row('wasm', 'wasm', 'toy', 16, 1, 1)], torch);
   assert.match((absent as { unavailable: string }).unavailable, /paper-eyes at batch 32 was not in this run's plan/);
+  // The all-cores variant is faster but is not compared with PyTorch's one thread: it gets its own line.
+  const withCores = [row('wasm+native', 'wasm', 'paper-eyes', 32, 2000, 600), row('wasm+native-cores', 'wasm', 'paper-eyes', 32, 1000, 400)];
+  assert.equal((headline(withCores, torch) as { variant: string }).variant, 'wasm+native');
+  const speed = coresSpeedup(withCores);
+  assert.deepEqual(speed.map((s) => [s.preset, s.refiner, s.disc]), [['paper-eyes', 2, 1.5]]);
+  assert.match(formatReport(assembleReport({ rows: withCores, torch, steps: 5, warmup: 2 })), /^cores +\d+ threads vs 1 on paper-eyes at batch 32: R 2\.00×, D 1\.50× faster \(wasm\+native-cores vs wasm\+native\)$/m);
   const onlyCpu = headline([row('cpu', 'cpu', 'paper-eyes', 32, 1, 1), { variant: 'wasm', preset: 'paper-eyes', batch: 32, failed: 'boom' }], torch);
   assert.match((onlyCpu as { unavailable: string }).unavailable, /no variant other than the pure-JS cpu backend.*wasm: failed/);
 });
@@ -130,8 +136,10 @@ test('report: torch ratios only where the networks match (paper-eyes, cpu-eyes a
   assert.equal((report.headline as { isa?: string }).isa, report.machine.effectiveIsa);
   const text = formatReport(report);
   assert.match(text, /^isa +(AVX-512|AVX2|AVX|SSE4\.1|baseline)/m);
-  const emulated = formatReport({ ...report, machine: { ...report.machine, isa: 'AVX-512', effectiveIsa: 'AVX2', onednnMaxIsa: 'AVX2', winograd: false } });
+  const emulated = formatReport({ ...report, machine: { ...report.machine, isa: 'AVX-512', effectiveIsa: 'AVX2', onednnMaxIsa: 'AVX2', winograd: false, winogradKernel: undefined } });
   assert.match(emulated, /^isa +AVX2 \(ONEDNN_MAX_CPU_ISA=AVX2 on an AVX-512 CPU: emulated\), no Winograd kernels$/m);
+  const own = formatReport({ ...report, machine: { ...report.machine, isa: 'AVX2', effectiveIsa: 'AVX2', winograd: false, winogradKernel: 'simgan_wino_4x3:avx2' } });
+  assert.match(own, /^isa +AVX2, no oneDNN Winograd: the addon's own \(simgan_wino_4x3:avx2\)$/m);
   assert.match(text, /variant +preset +batch +R step ms +D step ms +R img\/s +tensors before→after +peak RSS MiB +conv GFLOP\/s/);
   assert.match(text, /cpu +paper-eyes +32 +skipped \(pure-JS cpu backend/);
   assert.match(text, /torch +PyTorch 1\.13/);
@@ -191,7 +199,7 @@ test('simgan bench: unknown preset or variant exits 2 naming the allowed values;
   assert.match(p.stderr, /unknown preset 'eyes' in --presets; choose from paper-eyes, paper-hands, cpu-eyes, columbia-eyes, cpu-digits, toy/);
   const v = simgan(['bench', '--variants', 'gpu', '--no-torch']);
   assert.equal(v.status, 2);
-  assert.match(v.stderr, /unknown variant 'gpu' in --variants; choose from wasm, wasm\+native, wasm\+native-direct, wasm\+native-sgemm, cpu, tensorflow/);
+  assert.match(v.stderr, /unknown variant 'gpu' in --variants; choose from wasm, wasm\+native, wasm\+native-cores, wasm\+native-direct, wasm\+native-sgemm, cpu, tensorflow/);
   const o = simgan(['bench', '--steps', '0']);
   assert.equal(o.status, 2);
   assert.match(o.stderr, /--steps 0: give a whole number ≥ 1/);

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { projectRoot } from '../src/paths';
+import { availableCores } from '../src/backend';
 
 const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
 
@@ -24,7 +25,7 @@ test('simgan doctor --json prints valid JSON naming the backend (wasm unless a n
   assert.equal(typeof report.jupyter.found, 'boolean');
   if (!native) {
     const { active, algorithm, threads } = report.nativeConv;
-    assert.deepEqual({ active, algorithm, threads }, { active: true, algorithm: 'auto', threads: 1 }, 'run npm run build:native');
+    assert.deepEqual({ active, algorithm, threads }, { active: true, algorithm: 'auto', threads: Number(process.env.SIMGAN_NATIVE_THREADS ?? availableCores()) }, 'run npm run build:native');
   }
 });
 
@@ -32,12 +33,17 @@ test('simgan doctor --json reports the CPU, its ISA and whether Winograd kernels
   const plain = JSON.parse(simgan(['doctor', '--json']).stdout);
   assert.match(plain.cpu.isa, /^(AVX-512|AVX2|AVX|SSE4\.1|baseline)$/);
   assert.equal(plain.nativeConv.active, true);
-  assert.equal(plain.nativeConv.winograd, plain.cpu.effectiveIsa === 'AVX-512');
+  // Winograd runs on every CPU: oneDNN's where it has one (AVX-512), the addon's own elsewhere.
+  assert.equal(plain.nativeConv.winograd, true);
+  assert.equal(plain.nativeConv.winogradAvailable, plain.cpu.effectiveIsa === 'AVX-512');
+  assert.match(plain.nativeConv.winogradKernel, plain.cpu.effectiveIsa === 'AVX-512' ? /wino.*avx512/ : /^simgan_wino_4x3:/);
   const capped = JSON.parse(simgan(['doctor', '--json'], { ONEDNN_MAX_CPU_ISA: 'AVX2' }).stdout);
   assert.equal(capped.cpu.effectiveIsa, plain.cpu.isa === 'AVX-512' || plain.cpu.isa === 'AVX2' ? 'AVX2' : plain.cpu.isa);
   assert.equal(capped.cpu.emulated, plain.cpu.isa === 'AVX-512');
-  assert.equal(capped.nativeConv.winograd, false);
+  assert.equal(capped.nativeConv.winogradAvailable, false);
+  assert.equal(capped.nativeConv.winogradKernel, 'simgan_wino_4x3:avx2');
   assert.equal(capped.nativeConv.isa, 'avx2');
+  assert.match(simgan(['doctor'], { ONEDNN_MAX_CPU_ISA: 'AVX2' }).stdout, /Winograd on: the addon's \(oneDNN has none on this CPU\) simgan_wino_4x3:avx2/);
   assert.match(simgan(['doctor'], { ONEDNN_MAX_CPU_ISA: 'AVX2' }).stdout, /^cpu +.*AVX2.*cores$/m);
 });
 
@@ -58,7 +64,7 @@ test('SIMGAN_NATIVE_ALGO=direct: doctor reports it; a bad value is an error nami
   const report = JSON.parse(direct.stdout);
   const native = (report.native as Array<{ installed: boolean }>).some((n) => n.installed);
   if (!native) {
-    assert.deepEqual({ active: report.nativeConv.active, algorithm: report.nativeConv.algorithm, threads: report.nativeConv.threads }, { active: true, algorithm: 'direct', threads: 1 });
+    assert.deepEqual({ active: report.nativeConv.active, algorithm: report.nativeConv.algorithm, threads: report.nativeConv.threads }, { active: true, algorithm: 'direct', threads: Number(process.env.SIMGAN_NATIVE_THREADS ?? availableCores()) });
     assert.equal(report.nativeConv.winograd, false); // direct: no Winograd even where the CPU has it
   }
   const bad = simgan(['train', '--preset', 'toy', '--steps', '1', '--out', path.join(os.tmpdir(), 'simgan-bad-algo')], { SIMGAN_NATIVE_ALGO: 'winograd' });

@@ -27,7 +27,7 @@ for (const isa of ['AVX2', 'SSE41']) {
     assert.ok(count('pass') >= 25, `too few tests ran under ${isa}: ${count('pass')}`);
     assert.equal(count('fail'), 0);
     // The child really ran capped: its case names carry the kernels oneDNN reported there.
-    const want = isa === 'AVX2' ? /\[oneDNN avx2, no Winograd, ONEDNN_MAX_CPU_ISA=AVX2\]/ : /\[oneDNN sse41, no Winograd, ONEDNN_MAX_CPU_ISA=SSE41\]/;
+    const want = isa === 'AVX2' ? /\[oneDNN avx2, the addon's Winograd simgan_wino_4x3:avx2, ONEDNN_MAX_CPU_ISA=AVX2\]/ : /\[oneDNN sse41, the addon's Winograd simgan_wino_4x3:\w+, ONEDNN_MAX_CPU_ISA=SSE41\]/;
     assert.match(out, want);
   });
 }

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectBackend, tf } from '../src/backend';
+import { availableCores, selectBackend, tf } from '../src/backend';
 import {
   disableNativeConv, enableNativeConv, loadNativeConv, NATIVE_CONV_ALGORITHMS, nativeConvCapabilities, nativeConvCounts, nativeConvState, primitiveChoice,
   resetNativeConvCounts, type NativeConvAlgorithm,
@@ -24,9 +24,9 @@ interface Case {
   pad: 'same' | 'valid' | number;
   /** Which sgemm path the case must take with algorithm 'sgemm'. */
   path: 'shifted' | 'general';
-  /** With algorithm 'auto': how many of the five convolution calls run as oneDNN primitives, and how many of
-   *  those as Winograd on a CPU where oneDNN has Winograd kernels (AVX-512; elsewhere those calls run on the
-   *  direct kernels). The rest of the calls take `path`. */
+  /** With algorithm 'auto': how many of the five convolution calls run as primitives, and how many of those
+   *  as Winograd on an AVX-512 CPU (oneDNN's: forward and input gradient). Elsewhere the addon's own Winograd
+   *  also takes the filter gradient: one more (`winogradCalls`). The rest of the calls take `path`. */
   auto: { primitive: number; winograd: number };
   /** tfjs has no gradient for dilated convolutions: check the forward kernels only. */
   forwardOnly?: boolean;
@@ -57,15 +57,19 @@ const CASES: Case[] = [
 
 const TOL = 1e-5;
 
-/** Whether oneDNN has Winograd kernels on this CPU (AVX-512, and ONEDNN_MAX_CPU_ISA not below it). */
-const winogradHere = () => nativeConvCapabilities()!.winograd;
+/** Whether the addon's own Winograd runs here (oneDNN has none on this CPU or under this ISA cap). */
+const ownWinogradHere = () => !nativeConvCapabilities()!.winograd;
+/** Winograd calls expected for a case under 'auto': its forward and input-gradient ones, plus its filter
+ *  gradient where the addon's own Winograd runs. */
+const winogradCalls = (c: Case) => c.auto.winograd + (ownWinogradHere() && c.auto.winograd > 0 ? 1 : 0);
+
 /** oneDNN's kernels for AVX2 and up cover every shape here; below (SSE4.1) some shapes have only its gemm/ref
  *  kernels, which the addon declines in favour of its sgemm paths. The per-case primitive counts hold from AVX2 up. */
 const fullPrimitiveSet = () => !['sse41', 'avx', ''].includes(nativeConvCapabilities()!.isa);
 /** Shown in every case's name, so a log says which kernels each run checked. */
 const where = () => {
   const c = nativeConvCapabilities();
-  return c ? `oneDNN ${c.isa}${c.winograd ? ' + Winograd' : ', no Winograd'}${process.env.ONEDNN_MAX_CPU_ISA ? `, ONEDNN_MAX_CPU_ISA=${process.env.ONEDNN_MAX_CPU_ISA}` : ''}` : 'addon missing';
+  return c ? `oneDNN ${c.isa}${c.winograd ? ' + Winograd' : `, the addon's Winograd ${c.ownWinogradKernel}`}${process.env.ONEDNN_MAX_CPU_ISA ? `, ONEDNN_MAX_CPU_ISA=${process.env.ONEDNN_MAX_CPU_ISA}` : ''}` : 'addon missing';
 };
 
 interface Outputs { y: Float32Array; fused: Float32Array; dx?: Float32Array; dw?: Float32Array; db?: Float32Array }
@@ -142,6 +146,8 @@ test(`oneDNN reports the kernels this CPU (and ONEDNN_MAX_CPU_ISA) allows [${whe
   assert.match(caps.isa, want, `${formatCpu(cpu)}: oneDNN's direct kernel ${caps.directKernel}`);
   assert.equal(caps.winograd, cpu.effectiveIsa === 'AVX-512', `${formatCpu(cpu)}: Winograd kernel "${caps.winogradKernel}"`);
   if (caps.winograd) assert.match(caps.winogradKernel, /wino/);
+  // The addon's own Winograd (used where oneDNN has none) runs AVX2 transforms exactly where the CPU has AVX2.
+  assert.equal(caps.ownWinogradKernel, `simgan_wino_4x3:${cpu.isa === 'AVX-512' || cpu.isa === 'AVX2' ? 'avx2' : 'baseline'}`);
   assert.equal(caps.maxIsa === 'ALL' || caps.maxIsa.length > 0, true);
   if (process.env.ONEDNN_MAX_CPU_ISA) assert.equal(caps.maxIsa, process.env.ONEDNN_MAX_CPU_ISA.toUpperCase());
 });
@@ -149,7 +155,8 @@ test(`oneDNN reports the kernels this CPU (and ONEDNN_MAX_CPU_ISA) allows [${whe
 test('selecting wasm turns the native kernels on, reported in the backend info', async () => {
   const info = await selectBackend('wasm', { log: false });
   assert.ok(info.nativeConv && !('off' in info.nativeConv), `native conv not active: ${JSON.stringify(info.nativeConv)}`);
-  assert.equal(nativeConvState()?.threads, 1);
+  // SIMGAN_NATIVE_THREADS unset: one run gets every available core.
+  assert.equal(nativeConvState()?.threads, Number(process.env.SIMGAN_NATIVE_THREADS ?? availableCores()));
 });
 
 for (const [k, c] of CASES.entries()) {
@@ -162,7 +169,7 @@ for (const [k, c] of CASES.entries()) {
     const expected: Record<NativeConvAlgorithm, { primitive: number; winograd: number }> = {
       sgemm: { primitive: 0, winograd: 0 },
       direct: { primitive: c.auto.primitive, winograd: 0 },
-      auto: { primitive: c.auto.primitive, winograd: winogradHere() ? c.auto.winograd : 0 },
+      auto: { primitive: c.auto.primitive, winograd: winogradCalls(c) },
     };
     for (const algorithm of NATIVE_CONV_ALGORITHMS) {
       enableNativeConv({ algorithm });
@@ -203,11 +210,14 @@ test('a hand-computed 2×2 valid convolution with 8 channels (every weight 1), o
   enableNativeConv();
 });
 
-test('Winograd is chosen only for 3×3 stride-1 forward and input-gradient calls with ≥ 16 channels', () => {
+test('Winograd is chosen only for 3×3 stride-1 calls with ≥ 16 channels (the filter gradient only with the addon\'s own)', () => {
   const g = { n: 2, h: 35, w: 55, ci: 64, co: 64, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pt: 1, pl: 1, oh: 35, ow: 55 };
   assert.equal(primitiveChoice(0, g, 'auto', 8), 'winograd');
   assert.equal(primitiveChoice(2, g, 'auto', 8), 'winograd');
   assert.equal(primitiveChoice(1, g, 'auto', 8), 'direct');
+  // … unless the addon's own Winograd runs (no oneDNN Winograd here): it takes the filter gradient too.
+  assert.equal(primitiveChoice(1, g, 'auto', 8, true), 'winograd');
+  assert.equal(primitiveChoice(1, g, 'direct', 8, true), 'direct');
   assert.equal(primitiveChoice(0, g, 'direct', 8), 'direct');
   assert.equal(primitiveChoice(0, g, 'sgemm', 8), undefined);
   assert.equal(primitiveChoice(0, { ...g, sh: 2, sw: 2, oh: 18, ow: 28 }, 'auto', 8), 'direct');
@@ -252,7 +262,7 @@ test(`two oneDNN threads give the one-thread numbers (primitives are rebuilt for
   assert.equal(nativeConvState()?.threads, 2);
   resetNativeConvCounts();
   const got = await run(c, 21);
-  assert.equal(nativeConvCounts.winograd, winogradHere() ? 4 : 0);
+  assert.equal(nativeConvCounts.winograd, winogradCalls(c));
   assert.ok(addon.info().primitivesBuilt > built, 'a new thread count must not reuse primitives built for one thread');
   for (const key of ['y', 'fused', 'dx', 'dw', 'db'] as const) {
     const err = maxRelError(got[key]!, want[key]!);

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expandGrid, flattenMetrics, isFinished, parseGrid } from '../src/runs/sweep';
+import { childNativeThreads, expandGrid, flattenMetrics, isFinished, parseGrid } from '../src/runs/sweep';
 import { projectRoot } from '../src/paths';
 
 const cli = path.join(projectRoot, 'dist', 'src', 'cli.js');
@@ -59,4 +59,12 @@ test('a sweep killed mid-way and rerun finishes without redoing finished runs; s
   assert.match(csv[0], /^run,history\.enabled,seed,.*c2st\.refined\.mean/);
   const seeds = csv.slice(1).map((l) => l.split(',').slice(0, 3).join(',')).sort();
   assert.deepEqual(seeds.map((s) => s.split(',').slice(1).join(',')), ['false,1', 'false,2', 'true,1', 'true,2']);
+});
+
+test('sweep children get cores ÷ jobs native threads (at least 1), or SIMGAN_NATIVE_THREADS when the user set it', () => {
+  assert.equal(childNativeThreads(2, {}, 2), '1');
+  assert.equal(childNativeThreads(1, {}, 2), '2');
+  assert.equal(childNativeThreads(3, {}, 8), '2');
+  assert.equal(childNativeThreads(4, {}, 2), '1');
+  assert.equal(childNativeThreads(2, { SIMGAN_NATIVE_THREADS: '3' }, 2), '3');
 });

@@ -131,6 +131,7 @@ export interface Headline {
   /** The ISA both sides ran at (see Machine) and whether our side had Winograd kernels. */
   isa?: CpuIsa;
   winograd?: boolean;
+  winogradKernel?: string;
 }
 
 export interface Machine {
@@ -143,6 +144,8 @@ export interface Machine {
   onednnMaxIsa?: string;
   /** Whether oneDNN's Winograd kernels exist here (AVX-512 only); undefined without the native addon. */
   winograd?: boolean;
+  /** The Winograd kernel wasm+native's default runs here: oneDNN's, or the addon's own where oneDNN has none. */
+  winogradKernel?: string;
   totalMemGiB: number;
   node: string;
   platform: string;
@@ -169,6 +172,7 @@ export function machineInfo(): Machine {
     effectiveIsa: c.effectiveIsa,
     ...(c.onednnMaxIsa ? { onednnMaxIsa: c.onednnMaxIsa } : {}),
     winograd: nativeConvCapabilities()?.winograd,
+    winogradKernel: ((c) => (c ? (c.winograd ? c.winogradKernel : c.ownWinogradKernel) : undefined))(nativeConvCapabilities()),
     totalMemGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
@@ -198,7 +202,9 @@ export function withTorchRatios(rows: BenchRow[], torch: TorchOutcome): BenchRow
 export function headline(rows: BenchRow[], torch: TorchOutcome): Headline | { unavailable: string } {
   const { preset, batch } = HEADLINE_CONFIG;
   const here = rows.filter((r) => r.preset === preset && r.batch === batch);
-  const candidates = here.filter(isMeasured).filter((r) => r.backend !== 'cpu');
+  // Per core: PyTorch runs one thread, so multi-core variants are reported beside it (coresSpeedup), not in it.
+  const multiCore = new Set(BENCH_VARIANTS.filter((v) => v.multiCore).map((v) => v.label));
+  const candidates = here.filter(isMeasured).filter((r) => r.backend !== 'cpu' && !multiCore.has(r.variant));
   if (!candidates.length) {
     if (!here.length) {
       return { unavailable: `${preset} at batch ${batch} was not in this run's plan (--presets without ${preset}, or --batch other than ${batch}); the headline is measured there` };
@@ -226,7 +232,7 @@ export function assembleReport(o: { rows: BenchRow[]; torch: TorchOutcome; steps
     warmup: o.warmup,
     results,
     torch: o.torch,
-    headline: 'unavailable' in h ? h : { ...h, isa: machine.effectiveIsa ?? machine.isa, winograd: machine.winograd },
+    headline: 'unavailable' in h ? h : { ...h, isa: machine.effectiveIsa ?? machine.isa, winograd: machine.winograd, winogradKernel: machine.winogradKernel },
   };
 }
 
@@ -251,7 +257,21 @@ export function isaText(m: Machine): string {
   if (!m.isa) return 'unknown (a report from before the ISA was recorded)';
   const eff = m.effectiveIsa ?? m.isa;
   const isa = eff !== m.isa ? `${eff} (ONEDNN_MAX_CPU_ISA=${m.onednnMaxIsa} on an ${m.isa} CPU: emulated)` : m.isa;
-  return `${isa}, ${m.winograd === undefined ? 'native addon absent' : m.winograd ? "oneDNN's Winograd kernels" : 'no Winograd kernels'}`;
+  const wino = m.winograd === undefined ? 'native addon absent'
+    : m.winograd ? "oneDNN's Winograd kernels"
+    : m.winogradKernel ? `no oneDNN Winograd: the addon's own (${m.winogradKernel})` : 'no Winograd kernels';
+  return `${isa}, ${wino}`;
+}
+
+/** How much faster each preset's step ran on every core (wasm+native-cores) than on one (wasm+native). */
+export function coresSpeedup(rows: BenchRow[]): Array<{ preset: string; batch: number; variant: string; cores: number; refiner: number; disc: number }> {
+  const out = [];
+  for (const multi of rows.filter(isMeasured).filter((r) => r.variant === 'wasm+native-cores')) {
+    const one = rows.filter(isMeasured).find((r) => r.variant === 'wasm+native' && r.preset === multi.preset && r.batch === multi.batch);
+    const cores = Number(BENCH_VARIANTS.find((v) => v.label === multi.variant)?.env.SIMGAN_NATIVE_THREADS ?? 0);
+    if (one) out.push({ preset: multi.preset, batch: multi.batch, variant: multi.variant, cores, refiner: one.refinerStepMs / multi.refinerStepMs, disc: one.discStepMs / multi.discStepMs });
+  }
+  return out;
 }
 
 export function formatReport(r: BenchReport): string {
@@ -284,5 +304,6 @@ export function formatReport(r: BenchReport): string {
     '',
     `torch    ${torchLine(r.torch)}`,
     `ratio    ${ratioText}`,
+    ...coresSpeedup(r.results).map((s) => `cores    ${s.cores} threads vs 1 on ${s.preset} at batch ${s.batch}: R ${s.refiner.toFixed(2)}×, D ${s.disc.toFixed(2)}× faster (${s.variant} vs wasm+native)`),
   ].join('\n');
 }

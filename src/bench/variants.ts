@@ -3,7 +3,7 @@
  * `env` added to the parent's environment; everything else in the benchmark only iterates this table, so
  * a new variant (another backend, a thread count, a flag) is one more row here.
  */
-import { probeNativePackages } from '../backend';
+import { availableCores, probeNativePackages } from '../backend';
 import { loadNativeConv } from '../kernels/native-conv';
 
 export interface BenchVariant {
@@ -18,6 +18,8 @@ export interface BenchVariant {
    * variant in `--variants` and the preset in `--presets` forces the run.
    */
   defaultPresets?: { only: readonly string[]; reason: string };
+  /** Runs on more than one core: not a candidate for the per-core headline against PyTorch's one thread. */
+  multiCore?: boolean;
 }
 
 function nativeAvailable(): true | string {
@@ -28,22 +30,30 @@ function nativeAvailable(): true | string {
 export const BENCH_VARIANTS: readonly BenchVariant[] = [
   // wasm alone: XNNPACK's convolutions and the composite gradient kernels (what runs without the addon).
   { label: 'wasm', env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'off' }, available: () => true },
-  // wasm with the native oneDNN convolutions (src/kernels/native-conv.ts): the default when the addon is built.
+  // wasm with the native oneDNN convolutions (src/kernels/native-conv.ts), on one thread: the per-core figure
+  // compared with PyTorch's one thread (a sweep job's setting).
   {
     label: 'wasm+native',
-    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on', SIMGAN_NATIVE_ALGO: 'auto' },
+    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on', SIMGAN_NATIVE_ALGO: 'auto', SIMGAN_NATIVE_THREADS: '1' },
     available: nativeAvailable,
   },
-  // The same without Winograd: every convolution computed term by term, as PyTorch's CPU convolutions do.
+  // The same on every core: what one `simgan train` gets by default (SIMGAN_NATIVE_THREADS unset).
+  {
+    label: 'wasm+native-cores',
+    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on', SIMGAN_NATIVE_ALGO: 'auto', SIMGAN_NATIVE_THREADS: String(availableCores()) },
+    available: () => (availableCores() > 1 ? nativeAvailable() : 'one core: the same as wasm+native'),
+    multiCore: true,
+  },
+  // Without Winograd: every convolution computed term by term, as PyTorch's CPU convolutions do.
   {
     label: 'wasm+native-direct',
-    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on', SIMGAN_NATIVE_ALGO: 'direct' },
+    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on', SIMGAN_NATIVE_ALGO: 'direct', SIMGAN_NATIVE_THREADS: '1' },
     available: nativeAvailable,
   },
   // Only the addon's own sgemm paths (shifted GEMM, im2col), no oneDNN convolution primitives.
   {
     label: 'wasm+native-sgemm',
-    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on', SIMGAN_NATIVE_ALGO: 'sgemm' },
+    env: { SIMGAN_BACKEND: 'wasm', SIMGAN_NATIVE_CONV: 'on', SIMGAN_NATIVE_ALGO: 'sgemm', SIMGAN_NATIVE_THREADS: '1' },
     available: nativeAvailable,
   },
   {

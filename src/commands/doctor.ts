@@ -35,7 +35,7 @@ export interface DoctorReport {
   native: NativeProbe[];
   /** The native oneDNN convolutions for wasm (`npm run build:native`): in use, or why not. */
   nativeConv:
-    | { active: true; library: string; algorithm: string; threads: number; isa: string; winograd: boolean; winogradAvailable: boolean; kernels: { direct: string; winograd: string } }
+    | { active: true; library: string; algorithm: string; threads: number; isa: string; winograd: boolean; winogradKernel?: string; winogradAvailable: boolean; kernels: { direct: string; winograd: string; ownWinograd: string } }
     | { active: false; reason: string; isa?: string; winogradAvailable?: boolean };
   jupyter: JupyterStatus;
   datasets: DatasetStatus[];
@@ -105,7 +105,8 @@ function nativeConvStatus(): DoctorReport['nativeConv'] {
     const c = state.capabilities;
     return {
       active: true, library: state.library, algorithm: state.algorithm, threads: state.threads, isa: c.isa,
-      winograd: state.winograd, winogradAvailable: c.winograd, kernels: { direct: c.directKernel, winograd: c.winogradKernel },
+      winograd: state.winograd, ...(state.winogradKernel ? { winogradKernel: state.winogradKernel } : {}), winogradAvailable: c.winograd,
+      kernels: { direct: c.directKernel, winograd: c.winogradKernel, ownWinograd: c.ownWinogradKernel },
     };
   }
   const { addon, reason } = loadNativeConv();
@@ -185,7 +186,7 @@ export function formatDoctor(r: DoctorReport): string {
     `backend        ${r.backend.name} (${r.backend.package}) — ${r.backend.reason}`,
     `tfjs           ${r.tfjs.tfjs} (core ${r.tfjs.core}, wasm ${r.tfjs.wasm})`,
     `wasm           simd ${yes(r.wasm.simd)}, threads ${r.wasm.threads}, multithread support ${yes(r.wasm.multithreadSupport)}`,
-    `native conv    ${r.nativeConv.active ? `${r.nativeConv.library} (${r.nativeConv.algorithm} kernels, ${r.nativeConv.isa}, Winograd ${r.nativeConv.winograd ? 'on' : r.nativeConv.winogradAvailable ? 'off' : 'unavailable on this CPU'}), ${r.nativeConv.threads} thread${r.nativeConv.threads === 1 ? '' : 's'} (wasm's convolutions run natively)` : `off — ${r.nativeConv.reason}`}`,
+    `native conv    ${r.nativeConv.active ? `${r.nativeConv.library} (${r.nativeConv.algorithm} kernels, ${r.nativeConv.isa}, Winograd ${r.nativeConv.winograd ? `on: ${r.nativeConv.winogradAvailable ? "oneDNN's" : "the addon's (oneDNN has none on this CPU)"} ${r.nativeConv.winogradKernel}` : 'off'}), ${r.nativeConv.threads} thread${r.nativeConv.threads === 1 ? '' : 's'} (wasm's convolutions run natively)` : `off — ${r.nativeConv.reason}`}`,
     ...r.native.map((n) => `native         ${n.package}: ${n.installed ? 'installed' : 'not installed'}${n.error ? ` (${n.error})` : ''}`),
     `jupyter        ${r.jupyter.found ? `${r.jupyter.executable} (notebook ${r.jupyter.versions?.notebook ?? '?'}, nbconvert ${r.jupyter.versions?.nbconvert ?? '?'})` : 'not found'}`,
     `tslab kernel   ${r.jupyter.tslabKernel ? r.jupyter.tslabKernel.resourceDir : 'not registered'}`,

@@ -8,8 +8,8 @@
  * retrains those networks once per point: in the default ablations that is five times each.
  *
  * The cache is content-addressed: a key is the SHA-256 of what was computed (its name and options), of every
- * input dataset's pixels and labels, and of the numerics (backend, tfjs version, native convolution and ISA
- * settings), so an entry is reused only where recomputing it would do the same arithmetic on the same
+ * input dataset's pixels and labels, and of the numerics (backend, tfjs version, the native convolution
+ * kernels, their thread count and ISA cap), so an entry is reused only where recomputing it would do the same arithmetic on the same
  * numbers. Trained networks are stored as their float32 weights (loading them gives bit-identical
  * predictions); other results as JSON. Entries are written atomically, so a crash leaves none half written,
  * and concurrent evaluations at worst compute the same entry twice. A damaged or mismatched entry is
@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { tf } from '../backend';
 import type { ImageDataset } from '../data/dataset';
 import { toArrayDataset } from '../data/dataset';
+import { nativeConvState } from '../kernels/native-conv';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic';
 
 /** Bump when training or evaluation code changes what a cached entry would hold. */
@@ -48,7 +49,10 @@ export function datasetFingerprint(ds: ImageDataset): string {
  */
 export function numericsId(env: Record<string, string | undefined> = process.env): string {
   const settings = ['SIMGAN_NATIVE_CONV', 'SIMGAN_NATIVE_ALGO', 'SIMGAN_NATIVE_THREADS', 'ONEDNN_MAX_CPU_ISA'].map((k) => `${k}=${env[k] ?? ''}`);
-  return [`backend=${tf.getBackend()}`, `tfjs=${tf.version.tfjs}`, ...settings].join(';');
+  // What the native kernels actually run with (threads default to the cores, which differ between machines).
+  const nc = tf.getBackend() === 'wasm' ? nativeConvState() : undefined;
+  const native = nc ? `native=${nc.library}/${nc.algorithm}/${nc.winogradKernel ?? 'no-winograd'}/${nc.capabilities.directKernel}/threads=${nc.threads}` : 'native=off';
+  return [`backend=${tf.getBackend()}`, `tfjs=${tf.version.tfjs}`, native, ...settings].join(';');
 }
 
 export class EvalCache {

@@ -31,8 +31,9 @@ export interface NativeConvAddon {
   /**
    * A cached oneDNN convolution primitive: kind 0 forward (a = x, b = w, out = y, with bias and relu), 1 filter
    * gradient (a = x, b = dy, out = dw), 2 input gradient (a = dy, b = w, out = dx). `winograd` 1 asks for the
-   * Winograd kernels (3×3 stride 1 only). Returns oneDNN's kernel name, or null (nothing written) when oneDNN
-   * has no fast kernel for the shape.
+   * Winograd kernels (3×3 stride 1 only): oneDNN's where it has them, else (forward and input gradient) the
+   * addon's own F(4×4, 3×3), named "simgan_wino_4x3:<isa>". Returns the kernel's name, or null (nothing
+   * written) when oneDNN has no fast kernel for the shape.
    */
   convPrimitive(kind: number, a: Float32Array, b: Float32Array, out: Float32Array, bias: Float32Array | null, relu: number, winograd: number, n: number, h: number, wd: number, ci: number, kh: number, kw: number, co: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number, oh: number, ow: number): string | null;
   /** Stride-1 convolution; `bias` (Co values) and `relu` (0/1) are applied as the output is written. */
@@ -51,7 +52,7 @@ export interface NativeConvAddon {
   info(): { library: string; threads: number; cachedPrimitives: number; primitivesBuilt: number };
   /** What oneDNN offers on this CPU: its ISA cap ("ALL" when uncapped) and the kernel it builds for a small 3×3
    *  16→16 convolution with each algorithm ("" when it has no fast one: Winograd needs an AVX-512 core). */
-  capabilities(): { maxIsa: string; direct: string; winograd: string };
+  capabilities(): { maxIsa: string; direct: string; winograd: string; ownWinograd: string };
   /** Free the addon's scratch buffers and cached primitives. */
   release(): void;
 }
@@ -96,7 +97,8 @@ export interface NativeConvOptions {
   /** Stride-1 convolutions with fewer input or output channels take the im2col path (a shifted GEMM with
    *  K or N that small wastes the GEMM). Default 8. */
   minChannels?: number;
-  /** oneDNN (OpenMP) threads. Default 1: sweeps run one job per core, and benchmarks compare per core. */
+  /** oneDNN (OpenMP) threads, also the addon's Winograd blocks'. Default 1 here; `selectBackend` passes
+   *  SIMGAN_NATIVE_THREADS, whose default is every available core (sweeps set cores ÷ jobs for each job). */
   threads?: number;
 }
 
@@ -109,8 +111,9 @@ export interface NativeConvState {
   algorithm: NativeConvAlgorithm;
   /** What oneDNN can do on this CPU (see `nativeConvCapabilities`). */
   capabilities: NativeConvCapabilities;
-  /** Whether Winograd kernels run: algorithm 'auto' and a CPU where oneDNN has them. */
+  /** Whether Winograd kernels run (algorithm 'auto'), and whose: oneDNN's where it has them, else the addon's. */
   winograd: boolean;
+  winogradKernel?: string;
 }
 
 /** oneDNN's kernels on this CPU, as the addon's probe convolution found them. */
@@ -124,6 +127,9 @@ export interface NativeConvCapabilities {
   winogradKernel: string;
   /** Whether oneDNN has a Winograd convolution here (Debian's oneDNN 2.6: AVX-512 cores only). */
   winograd: boolean;
+  /** The addon's own Winograd F(4×4, 3×3) for forward and input-gradient calls where oneDNN has none:
+   *  "simgan_wino_4x3:avx2" (AVX2 + FMA transforms) or "simgan_wino_4x3:baseline". */
+  ownWinogradKernel: string;
 }
 
 let capabilities: NativeConvCapabilities | undefined;
@@ -137,7 +143,7 @@ export function nativeConvCapabilities(): NativeConvCapabilities | undefined {
   const addon = loadNativeConv().addon;
   if (!addon) return undefined;
   const c = addon.capabilities();
-  capabilities = { maxIsa: c.maxIsa, isa: c.direct.split(':').pop() ?? '', directKernel: c.direct, winogradKernel: c.winograd, winograd: c.winograd !== '' };
+  capabilities = { maxIsa: c.maxIsa, isa: c.direct.split(':').pop() ?? '', directKernel: c.direct, winogradKernel: c.winograd, winograd: c.winograd !== '', ownWinogradKernel: c.ownWinograd };
   return capabilities;
 }
 
@@ -235,11 +241,13 @@ type Kind = typeof FORWARD | typeof FILTER_GRAD | typeof INPUT_GRAD;
  * gradient (half the shifted GEMM's), but its filter gradient was no faster than the direct one; oneDNN's input
  * gradient of a one-channel image was 2× slower than im2col's.
  */
-export function primitiveChoice(kind: Kind, g: Geometry, algorithm: NativeConvAlgorithm, minChannels: number): 'winograd' | 'direct' | undefined {
+export function primitiveChoice(kind: Kind, g: Geometry, algorithm: NativeConvAlgorithm, minChannels: number, ownWinograd = false): 'winograd' | 'direct' | undefined {
   if (algorithm === 'sgemm') return undefined;
   if (kind === INPUT_GRAD && g.ci < minChannels) return undefined;
   const winogradShape = g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && g.ci >= 16 && g.co >= 16;
-  return algorithm === 'auto' && winogradShape && kind !== FILTER_GRAD ? 'winograd' : 'direct';
+  // The filter gradient: oneDNN's Winograd did not beat its direct kernel (AVX-512); the addon's own, where
+  // oneDNN has none, beat oneDNN's AVX2 direct kernel (DESIGN.md, "CPU kinds").
+  return algorithm === 'auto' && winogradShape && (kind !== FILTER_GRAD || ownWinograd) ? 'winograd' : 'direct';
 }
 
 /**
@@ -263,7 +271,7 @@ function tryPrimitive(
   addon: NativeConvAddon, kind: Kind, g: Geometry, algorithm: NativeConvAlgorithm, minChannels: number,
   a: Float32Array, b: Float32Array, out: Float32Array, bias: Float32Array | null = null, relu = false,
 ): boolean {
-  const choice = primitiveChoice(kind, g, algorithm, minChannels);
+  const choice = primitiveChoice(kind, g, algorithm, minChannels, !nativeConvCapabilities()!.winograd);
   if (!choice) return false;
   const impl = addon.convPrimitive(kind, a, b, out, bias, relu ? 1 : 0, choice === 'winograd' ? 1 : 0,
     g.n, g.h, g.w, g.ci, g.kh, g.kw, g.co, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.oh, g.ow);
@@ -438,7 +446,11 @@ export function enableNativeConv(options: NativeConvOptions = {}): { state?: Nat
   addon.setThreads(threads);
   const info = addon.info();
   const caps = nativeConvCapabilities()!;
-  state = { library: info.library, threads: info.threads, minChannels, algorithm, capabilities: caps, winograd: algorithm === 'auto' && caps.winograd };
+  const winograd = algorithm === 'auto';
+  state = {
+    library: info.library, threads: info.threads, minChannels, algorithm, capabilities: caps, winograd,
+    ...(winograd ? { winogradKernel: caps.winograd ? caps.winogradKernel : caps.ownWinogradKernel } : {}),
+  };
   return { state };
 }
 

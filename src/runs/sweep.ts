@@ -1,23 +1,25 @@
 /**
- * Sweeps: a grid of config overrides × training seeds, each point trained and evaluated in its own child
- * process (`simgan train`, then `simgan eval`), `jobs` at a time. Resumable: a finished run (its last
+ * Sweeps: a grid of config overrides × training seeds, each point trained and evaluated in its own process
+ * (`simgan train`, then `simgan eval`) by an executor: the local pool (`jobs` at a time) or a SLURM job
+ * array (executor.ts). Resumable: a finished run (its last
  * checkpoint at the final step and an eval.json) is skipped; an interrupted one continues from its
  * checkpoint. After every run, `summary.json` and `summary.csv` are rewritten with one row per finished
  * run: its overrides, seed and metrics.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveConfig } from '../config';
 import { assertDataAvailable } from '../data/registry';
 import { assertEvalOptions } from '../eval/options';
 import { UserError } from '../util/user-error';
 import { projectRoot } from '../paths';
-import { formatDuration } from '../util/progress';
 import { writeFileAtomic, writeJsonAtomic } from './atomic';
 import { latestCheckpoint } from './checkpoint';
+import type { SweepExecutor } from './executor';
+import { localExecutor } from './local-executor';
 import { runPaths } from './run-dir';
+import type { SweepTask } from './sweep-task';
+export { childNativeThreads } from './local-executor';
 
 export interface SweepSpec {
   preset: string;
@@ -45,6 +47,8 @@ export interface SweepOptions {
   log?: (line: string) => void;
   /** Stop starting new runs when aborted (running ones are left to finish their step and checkpoint). */
   signal?: AbortSignal;
+  /** Where the runs are computed (default: the local pool). */
+  executor?: SweepExecutor;
 }
 
 export interface SweepRow {
@@ -152,34 +156,32 @@ export function writeSummary(out: string, spec: SweepSpec, points: SweepPoint[])
   return rows;
 }
 
-function runChild(args: string[], logFile: string): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'cli.js'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env },
-    });
-    let text = '';
-    const keep = (d: Buffer) => {
-      text += d.toString();
-      if (text.length > 200000) text = text.slice(-100000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('close', (code) => {
-      writeFileAtomic(logFile, text);
-      resolve(code ?? 1);
-    });
-  });
+/** The train and eval arguments of one point (the eval sharing the sweep's cache). */
+export function sweepTask(spec: SweepSpec, p: SweepPoint, out: string): SweepTask {
+  const dir = path.resolve(out, p.name);
+  const e = spec.eval ?? {};
+  return {
+    name: p.name,
+    dir,
+    train: ['train', '--preset', spec.preset, ...pointOverrides(spec, p).flatMap((s) => ['--set', s]), '--out', dir],
+    // One cache per sweep: the points share seeds and data, so networks trained on raw synthetic and real
+    // images (and their C2STs) are computed by the first point of each seed and reused by the rest.
+    eval: ['eval', dir, '--json', '--cache', path.resolve(out, 'eval-cache'),
+      ...Object.entries({ '--seeds': e.seeds, '--epochs': e.epochs, '--synthetic-count': e.syntheticCount, '--c2st-per-side': e.c2stPerSide }).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))],
+  };
 }
 
-/** Train and evaluate every point not yet finished; returns the summary rows. */
+/** Train and evaluate every point not yet finished (on `o.executor`, default local); returns the summary rows. */
 export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<{ rows: SweepRow[]; failed: string[] }> {
   const log = o.log ?? console.log;
+  const executor = o.executor ?? localExecutor;
   const points = expandGrid(spec);
   // Everything a user can get wrong is rejected before the first run starts and before the folder is made:
-  // a bad grid or --set, absent data, evaluation options eval would refuse, another sweep's folder.
+  // a bad grid or --set, absent data, evaluation options eval would refuse, another sweep's folder, an
+  // executor that cannot run here.
   for (const p of points) assertDataAvailable(resolveConfig(spec.preset, pointOverrides(spec, p)));
   assertEvalOptions(spec.eval ?? {});
+  executor.check?.();
   const specFile = path.join(o.out, 'sweep.json');
   if (existsSync(specFile)) {
     const prior = JSON.parse(readFileSync(specFile, 'utf8')) as SweepSpec;
@@ -187,45 +189,23 @@ export async function runSweep(spec: SweepSpec, o: SweepOptions): Promise<{ rows
       throw new UserError(`${o.out} holds runs of preset ${prior.preset} with --set ${JSON.stringify(prior.fixed ?? [])}; use another --out for preset ${spec.preset} with ${JSON.stringify(spec.fixed ?? [])}`);
     }
   }
-  mkdirSync(o.out, { recursive: true });
-  writeJsonAtomic(specFile, spec);
-  const todo = points.filter((p) => !isFinished(path.join(o.out, p.name)));
-  log(`[sweep] ${points.length} runs (${points.length - todo.length} already finished), ${Math.min(o.jobs ?? os.cpus().length, Math.max(1, todo.length))} at a time → ${path.resolve(o.out)}`);
-  const failed: string[] = [];
-  let done = 0;
-  const t0 = Date.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length && !o.signal?.aborted) {
-      const p = todo[next++];
-      const dir = path.join(o.out, p.name);
-      const resume = existsSync(runPaths(dir).config);
-      log(`[sweep] start ${p.name}${resume ? ' (resuming)' : ''}`);
-      const tRun = Date.now();
-      const trainArgs = ['train', '--preset', spec.preset, ...pointOverrides(spec, p).flatMap((s) => ['--set', s]), '--out', dir, ...(resume ? ['--resume'] : [])];
-      let code = await runChild(trainArgs, path.join(dir, 'train.log'));
-      if (code === 0) {
-        const e = spec.eval ?? {};
-        // One cache per sweep: the points share seeds and data, so networks trained on raw synthetic and
-        // real images (and their C2STs) are computed by the first point of each seed and reused by the rest.
-        const evalArgs = ['eval', dir, '--json', '--cache', path.join(o.out, 'eval-cache'), ...Object.entries({ '--seeds': e.seeds, '--epochs': e.epochs, '--synthetic-count': e.syntheticCount, '--c2st-per-side': e.c2stPerSide }).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))];
-        code = await runChild(evalArgs, path.join(dir, 'eval.log'));
-      }
-      done++;
-      const elapsed = (Date.now() - t0) / 1000;
-      const eta = formatDuration((elapsed / done) * (todo.length - done));
-      if (code !== 0) {
-        failed.push(p.name);
-        log(`[sweep] FAILED ${p.name} (exit ${code}; see ${path.join(dir, 'train.log')} / eval.log) — ${done}/${todo.length}, ETA ${eta}`);
-      } else {
-        log(`[sweep] done ${p.name} in ${formatDuration((Date.now() - tRun) / 1000)} — ${done}/${todo.length}, ETA ${eta}`);
-      }
-      writeSummary(o.out, spec, points);
-    }
-  };
-  const jobs = Math.max(1, o.jobs ?? os.cpus().length);
-  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, todo.length)) }, worker));
-  const rows = writeSummary(o.out, spec, points);
-  log(`[sweep] ${rows.length}/${points.length} runs finished${failed.length ? `, ${failed.length} failed` : ''}; summary: ${path.join(path.resolve(o.out), 'summary.csv')}`);
+  const out = path.resolve(o.out);
+  if (!executor.dryRun) {
+    mkdirSync(out, { recursive: true });
+    writeJsonAtomic(specFile, spec);
+  }
+  const todo = points.filter((p) => !isFinished(path.join(out, p.name)));
+  log(`[sweep] ${points.length} runs (${points.length - todo.length} already finished) on the ${executor.name} executor → ${out}`);
+  const { failed } = await executor.run(todo.map((p) => sweepTask(spec, p, out)), {
+    out,
+    jobs: o.jobs,
+    log,
+    signal: o.signal,
+    isFinished: (t) => isFinished(t.dir),
+    onRunEnded: () => writeSummary(out, spec, points),
+  });
+  if (executor.dryRun) return { rows: [], failed: [] };
+  const rows = writeSummary(out, spec, points);
+  log(`[sweep] ${rows.length}/${points.length} runs finished${failed.length ? `, ${failed.length} failed` : ''}; summary: ${path.join(out, 'summary.csv')}`);
   return { rows, failed };
 }
