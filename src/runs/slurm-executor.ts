@@ -109,8 +109,8 @@ export function arrayScript(o: { taskFile: string; tasks: number; out: string; j
   return lines.join('\n') + '\n';
 }
 
-function onPath(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+function onPath(cmd: string, env: Record<string, string | undefined> = process.env): boolean {
+  return (env.PATH ?? '').split(path.delimiter).some((d) => d !== '' && existsSync(path.join(d, cmd)));
 }
 
 /** Paths that are on this machine only (a one-node cluster is fine; other nodes will not see them). */
