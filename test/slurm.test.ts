@@ -56,7 +56,8 @@ test('the array script carries the cluster options; options of the other executo
 
 test('without SLURM on PATH, --executor slurm says what is missing and writes nothing', () => {
   const out = path.join(tmp, 'no-slurm');
-  const r = simgan(['sweep', '--preset', 'toy', '--grid', 'lambda=0,0.1', '--executor', 'slurm', '--out', out], { PATH: path.dirname(process.execPath) });
+  const emptyBin = mkdtempSync(path.join(tmp, 'bin-')); // a PATH without SLURM's tools (the CLI runs by absolute path)
+  const r = simgan(['sweep', '--preset', 'toy', '--grid', 'lambda=0,0.1', '--executor', 'slurm', '--out', out], { PATH: emptyBin });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^simgan: --executor slurm: sbatch and squeue are not on PATH\. .*apt-get install slurm-client/m);
   assert.equal(existsSync(out), false);
@@ -100,7 +101,7 @@ test('scancel of one running task: the sweep reports it; the rerun resubmits exa
   child.stdout.on('data', (d) => (text += d));
   child.stderr.on('data', (d) => (text += d));
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-  // Wait until a task has trained for a while (its train.log shows progress), then cancel it.
+  // Wait until a task has written a checkpoint (so its rerun resumes rather than restarts), then cancel it.
   let victim: { id: string; name: string } | undefined;
   for (let i = 0; i < 600 && !victim; i++) {
     await new Promise((r) => setTimeout(r, 500));
@@ -109,8 +110,8 @@ test('scancel of one running task: the sweep reports it; the rerun resubmits exa
     const [array] = JSON.parse(readFileSync(jobsFile, 'utf8')) as Array<{ jobId: string; runs: string[] }>;
     const running = parseSqueue(spawnSync('squeue', ['-h', '-r', '-o', '%i|%T'], { encoding: 'utf8', env }).stdout);
     for (const [k, name] of array.runs.entries()) {
-      const log = path.join(out, name, 'checkpoints');
-      if (running.get(`${array.jobId}_${k}`) === 'RUNNING' && existsSync(log)) victim = { id: `${array.jobId}_${k}`, name };
+      const latest = path.join(out, name, 'checkpoints', 'latest.json');
+      if (running.get(`${array.jobId}_${k}`) === 'RUNNING' && existsSync(latest)) victim = { id: `${array.jobId}_${k}`, name };
     }
   }
   assert.ok(victim, `no task reached training:\n${text}`);
@@ -126,6 +127,6 @@ test('scancel of one running task: the sweep reports it; the rerun resubmits exa
   assert.match(rerun.stdout, /submitted job array \d+ with 1 task\(s\)/);
   const arrays = JSON.parse(readFileSync(path.join(out, 'slurm', 'jobs.json'), 'utf8')) as Array<{ runs: string[] }>;
   assert.deepEqual(arrays[1].runs, [victim.name], 'exactly the cancelled run was resubmitted');
-  assert.match(readFileSync(path.join(out, victim.name, 'train.log'), 'utf8'), /resum/i, 'it continued from its checkpoint');
+  assert.match(readFileSync(path.join(out, victim.name, 'train.log'), 'utf8'), /resuming from .*step-\d+/, 'it continued from its checkpoint');
   assert.equal(csvRows(out).length, 4);
 });
