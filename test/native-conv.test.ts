@@ -237,7 +237,8 @@ test('oneDNN primitives are built once per shape and reused', async () => {
   await selectBackend('wasm', { log: false });
   enableNativeConv();
   const addon = loadNativeConv().addon!;
-  const c = CASES.find((k) => k.auto.winograd > 0)!;
+  // A case whose five calls all run as oneDNN primitives on every CPU (the addon's own Winograd builds none).
+  const c = CASES.find((k) => k.auto.primitive === 5 && k.auto.winograd === 0)!;
   const before = addon.info().primitivesBuilt;
   await run(c, 11);
   const built = addon.info().primitivesBuilt;
@@ -263,7 +264,9 @@ test(`two oneDNN threads give the one-thread numbers (primitives are rebuilt for
   resetNativeConvCounts();
   const got = await run(c, 21);
   assert.equal(nativeConvCounts.winograd, winogradCalls(c));
-  assert.ok(addon.info().primitivesBuilt > built, 'a new thread count must not reuse primitives built for one thread');
+  // oneDNN's primitives are per thread count; the addon's own Winograd (every call of this case where it
+  // runs) builds none.
+  if (!ownWinogradHere()) assert.ok(addon.info().primitivesBuilt > built, 'a new thread count must not reuse primitives built for one thread');
   for (const key of ['y', 'fused', 'dx', 'dw', 'db'] as const) {
     const err = maxRelError(got[key]!, want[key]!);
     assert.ok(err < TOL, `2 threads: ${key} relative error ${err.toExponential(2)}`);
