@@ -312,6 +312,34 @@ static int wino_avx2(void) {
   return known;
 }
 
+/* How a Winograd call splits its 4×4 output tiles into blocks (each block's V and M fit WINO_BLOCK_FLOATS). */
+typedef struct { int th, tw, TB; size_t T, blocks; } WinoTiling;
+
+static WinoTiling wino_tiling(int N, int oh, int ow, int Ci, int Co) {
+  WinoTiling t;
+  t.th = (oh + 3) / 4;
+  t.tw = (ow + 3) / 4;
+  t.T = (size_t)N * t.th * t.tw;
+  t.TB = WINO_BLOCK_FLOATS / (36 * (Ci + Co));
+  if (t.TB < 16) t.TB = 16;
+  t.blocks = (t.T + t.TB - 1) / t.TB;
+  return t;
+}
+
+/* This thread's block buffers: V [36][TB][Ci], M [36][TB][Co] and the transforms' tmp; 0 when out of memory. */
+static int wino_block_buffers(int TB, int Ci, int Co, float **V, float **M, float **tmp) {
+  *V = scratch(&winoV, (size_t)36 * TB * Ci);
+  *M = scratch(&winoM, (size_t)36 * TB * Co);
+  *tmp = scratch(&winoTmp, (size_t)36 * (Ci > Co ? Ci : Co) + 4 * (size_t)Co);
+  return *V && *M && *tmp;
+}
+
+/* A block loop's failure code (1: out of memory, 2: sgemm refused) as the error the caller reports; set after
+ * the loop because last_error is per thread. */
+static void wino_set_error(int failed) {
+  last_error = failed == 2 ? "oneDNN sgemm rejected its arguments (a bug in native/conv.c: please report the shapes)" : "out of memory";
+}
+
 /* y = conv3×3(x, w) with stride 1 and padding (pt, pl), output oh × ow (+ bias, ReLU). */
 static int wino_conv(const float *x, int N, int H, int W, int Ci, const float *w, int Co, int pt, int pl, int oh, int ow,
                      const float *bias, int relu, float *y) {
@@ -320,12 +348,10 @@ static int wino_conv(const float *x, int N, int H, int W, int Ci, const float *w
   float *U = scratch(&winoU, (size_t)36 * Ci * Co);
   if (!U) return 0;
   (avx2 ? wino_filter_avx2 : wino_filter_base)(w, (size_t)Ci * Co, U);
-  const int th = (oh + 3) / 4, tw = (ow + 3) / 4;
-  const size_t T = (size_t)N * th * tw;
-  int TB = WINO_BLOCK_FLOATS / (36 * (Ci + Co));
-  if (TB < 16) TB = 16;
-  const size_t blocks = (T + TB - 1) / TB;
-  int failed = 0; /* 1: out of memory, 2: sgemm refused (last_error is per thread: set after the loop) */
+  const WinoTiling g = wino_tiling(N, oh, ow, Ci, Co);
+  const int th = g.th, tw = g.tw, TB = g.TB;
+  const size_t T = g.T, blocks = g.blocks;
+  int failed = 0; /* 1: out of memory, 2: sgemm refused */
   #pragma omp parallel for schedule(dynamic) if (omp_get_max_threads() > 1 && blocks > 1)
   for (size_t blk = 0; blk < blocks; blk++) {
     int f;
@@ -334,9 +360,8 @@ static int wino_conv(const float *x, int N, int H, int W, int Ci, const float *w
     if (f) continue;
     size_t t0 = blk * TB;
     int nt = (int)(T - t0 < (size_t)TB ? T - t0 : (size_t)TB);
-    float *V = scratch(&winoV, (size_t)36 * TB * Ci), *M = scratch(&winoM, (size_t)36 * TB * Co);
-    float *tmp = scratch(&winoTmp, (size_t)36 * (Ci > Co ? Ci : Co) + 4 * (size_t)Co);
-    if (!V || !M || !tmp) {
+    float *V, *M, *tmp;
+    if (!wino_block_buffers(TB, Ci, Co, &V, &M, &tmp)) {
       #pragma omp atomic write
       failed = 1;
       continue;
@@ -351,7 +376,7 @@ static int wino_conv(const float *x, int N, int H, int W, int Ci, const float *w
     }
     (avx2 ? wino_output_avx2 : wino_output_base)(M, nt, Co, t0, oh, ow, th, tw, bias, relu, y, tmp, tmp + (size_t)24 * Co);
   }
-  if (failed) last_error = failed == 2 ? "oneDNN sgemm rejected its arguments (a bug in native/conv.c: please report the shapes)" : "out of memory";
+  if (failed) wino_set_error(failed);
   return !failed;
 }
 
@@ -428,11 +453,9 @@ static int wino_filter_grad(const float *x, int N, int H, int W, int Ci, const f
   if (Ci > 4096 || Co > 4096) { last_error = "Winograd: more than 4096 channels"; return 0; }
   const int avx2 = wino_avx2();
   const size_t uu = (size_t)36 * Ci * Co;
-  const int th = (oh + 3) / 4, tw = (ow + 3) / 4;
-  const size_t T = (size_t)N * th * tw;
-  int TB = WINO_BLOCK_FLOATS / (36 * (Ci + Co));
-  if (TB < 16) TB = 16;
-  const size_t blocks = (T + TB - 1) / TB;
+  const WinoTiling g = wino_tiling(N, oh, ow, Ci, Co);
+  const int th = g.th, tw = g.tw, TB = g.TB;
+  const size_t T = g.T, blocks = g.blocks;
   const int nthreads = omp_get_max_threads() > 1 && blocks > 1 ? omp_get_max_threads() : 1;
   /* Each thread sums its blocks into its own dU; the partial sums are added in thread order (deterministic
    * for a given thread count, as the static schedule assigns the same blocks to the same thread). */
@@ -448,9 +471,8 @@ static int wino_filter_grad(const float *x, int N, int H, int W, int Ci, const f
     if (f) continue;
     size_t t0 = blk * TB;
     int nt = (int)(T - t0 < (size_t)TB ? T - t0 : (size_t)TB);
-    float *V = scratch(&winoV, (size_t)36 * TB * Ci), *M = scratch(&winoM, (size_t)36 * TB * Co);
-    float *tmp = scratch(&winoTmp, (size_t)36 * (Ci > Co ? Ci : Co) + 4 * (size_t)Co);
-    if (!V || !M || !tmp) {
+    float *V, *M, *tmp;
+    if (!wino_block_buffers(TB, Ci, Co, &V, &M, &tmp)) {
       #pragma omp atomic write
       failed = 1;
       continue;
@@ -466,7 +488,7 @@ static int wino_filter_grad(const float *x, int N, int H, int W, int Ci, const f
     }
   }
   if (failed) {
-    last_error = failed == 2 ? "oneDNN sgemm rejected its arguments (a bug in native/conv.c: please report the shapes)" : "out of memory";
+    wino_set_error(failed);
     return 0;
   }
   for (int k = 1; k < nthreads; k++)
