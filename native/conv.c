@@ -1,8 +1,8 @@
 /*
- * NHWC convolutions (forward and both gradients), the bias-gradient sum, fused bias + ReLU and the max-pool
- * gradient for tfjs's wasm backend, on top of oneDNN (its convolution primitives, and its sgemm for the shapes
- * those have no fast kernel for), as a Node-API addon (src/kernels/native-conv.ts is its JavaScript side and
- * decides which path a call takes).
+ * NHWC convolutions (forward and both gradients), fused bias + ReLU and the max-pool gradient for tfjs's
+ * wasm backend, on top of oneDNN (its convolution primitives, and its sgemm for the shapes those have no fast
+ * kernel for), as a Node-API addon; the element-wise kernels are in elementwise.c. src/kernels/native-conv.ts
+ * is the JavaScript side and decides which path a call takes.
  *
  * Why: XNNPACK inside the wasm backend is limited to 128-bit wasm SIMD, about a third of what the CPU's
  * AVX2/AVX-512 units do; oneDNN picks the widest vector ISA the CPU has at run time (its JIT), so it
@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <omp.h>
 #include <dnnl.h>
+#include "napi_util.h"
+#include "elementwise.h"
 
 /* Why the last call failed, for the error the JavaScript side throws. */
 static _Thread_local const char *last_error = "out of memory";
@@ -848,90 +850,70 @@ fail:
 
 /* ---- max-pool gradient ---------------------------------------------------------------------------- */
 
-/* dx[n, argmax of window (i, j), c] += dy[n, i, j, c]: the window's first strictly largest value in row-major
- * window order, as tfjs's reference (cpu) kernel picks it, so ties (common after a ReLU) go the same way. */
-static int max_pool_grad(const float *dy, const float *x, float *dx, int N, int H, int W, int C, int oh, int ow, int fh, int fw,
-                         int sh, int sw, int dh, int dw, int pt, int pl) {
-  float *best = (float *)malloc((size_t)C * sizeof(float));
-  /* 32-bit positions (same width as the floats, so the loop below vectorises): a wasm heap holds < 2^31 floats. */
-  int32_t *pos = (int32_t *)malloc((size_t)C * sizeof(int32_t));
-  if (!best || !pos) { free(best); free(pos); return 0; }
-  memset(dx, 0, (size_t)N * H * W * C * sizeof(float));
-  for (int n = 0; n < N; n++)
-    for (int i = 0; i < oh; i++)
-      for (int j = 0; j < ow; j++) {
-        for (int c = 0; c < C; c++) { best[c] = -INFINITY; pos[c] = -1; }
-        for (int a = 0; a < fh; a++) {
-          int xr = i * sh - pt + a * dh;
-          if (xr < 0 || xr >= H) continue;
-          for (int b = 0; b < fw; b++) {
-            int xc = j * sw - pl + b * dw;
-            if (xc < 0 || xc >= W) continue;
-            int32_t at = (int32_t)((((size_t)n * H + xr) * W + xc) * C);
-            const float *v = x + at;
-            /* Branch-free (selects), so it vectorises and does not mispredict on random activations. */
-            for (int c = 0; c < C; c++) {
-              int more = v[c] > best[c];
-              best[c] = more ? v[c] : best[c];
-              pos[c] = more ? at + c : pos[c];
-            }
+/* One image n: dx[n, argmax of window (i, j), c] += dy[n, i, j, c], the window's first strictly largest value
+ * in row-major window order, as tfjs's reference (cpu) kernel picks it, so ties (common after a ReLU) go the
+ * same way. best and pos: C floats and positions of scratch. */
+static inline __attribute__((always_inline)) void max_pool_image_body(const float *dy, const float *x, float *dx, int n, int H, int W, int C,
+                                                                      int oh, int ow, int fh, int fw, int sh, int sw, int dh, int dw,
+                                                                      int pt, int pl, float *restrict best, int32_t *restrict pos) {
+  memset(dx + (size_t)n * H * W * C, 0, (size_t)H * W * C * sizeof(float));
+  for (int i = 0; i < oh; i++)
+    for (int j = 0; j < ow; j++) {
+      for (int c = 0; c < C; c++) { best[c] = -INFINITY; pos[c] = -1; }
+      for (int a = 0; a < fh; a++) {
+        int xr = i * sh - pt + a * dh;
+        if (xr < 0 || xr >= H) continue;
+        for (int b = 0; b < fw; b++) {
+          int xc = j * sw - pl + b * dw;
+          if (xc < 0 || xc >= W) continue;
+          int32_t at = (int32_t)((((size_t)n * H + xr) * W + xc) * C);
+          const float *restrict v = x + at;
+          /* Branch-free (selects), so it vectorises and does not mispredict on random activations. */
+          for (int c = 0; c < C; c++) {
+            int more = v[c] > best[c];
+            best[c] = more ? v[c] : best[c];
+            pos[c] = more ? at + c : pos[c];
           }
         }
-        const float *g = dy + (((size_t)n * oh + i) * ow + j) * C;
-        for (int c = 0; c < C; c++)
-          if (pos[c] >= 0) dx[pos[c]] += g[c];
       }
-  free(best);
-  free(pos);
-  return 1;
+      const float *g = dy + (((size_t)n * oh + i) * ow + j) * C;
+      for (int c = 0; c < C; c++)
+        if (pos[c] >= 0) dx[pos[c]] += g[c];
+    }
+}
+
+WINO_VARIANTS(max_pool_image,
+              (const float *dy, const float *x, float *dx, int n, int H, int W, int C, int oh, int ow, int fh, int fw, int sh, int sw,
+               int dh, int dw, int pt, int pl, float *best, int32_t *pos),
+              (dy, x, dx, n, H, W, C, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl, best, pos))
+
+static int max_pool_grad(const float *dy, const float *x, float *dx, int N, int H, int W, int C, int oh, int ow, int fh, int fw,
+                         int sh, int sw, int dh, int dw, int pt, int pl) {
+  int ok = 1;
+  const int avx2 = wino_avx2();
+  /* Images in parallel: windows overlap only within an image, so each thread scatters into its own images. */
+  #pragma omp parallel if (N > 1 && (size_t)N * oh * ow * C * fh * fw >= 1u << 18)
+  {
+    float *best = (float *)malloc((size_t)C * sizeof(float));
+    /* 32-bit positions (same width as the floats, so the selects vectorise): a wasm heap holds < 2^31 floats. */
+    int32_t *pos = (int32_t *)malloc((size_t)C * sizeof(int32_t));
+    if (!best || !pos) {
+      #pragma omp atomic write
+      ok = 0;
+    }
+    #pragma omp for schedule(static)
+    for (int n = 0; n < N; n++) {
+      if (!best || !pos) continue;
+      if (avx2) max_pool_image_avx2(dy, x, dx, n, H, W, C, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl, best, pos);
+      else max_pool_image_base(dy, x, dx, n, H, W, C, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl, best, pos);
+    }
+    free(best);
+    free(pos);
+  }
+  return ok;
 }
 
 /* ---- Node-API glue ---------------------------------------------------------------------------------- */
-
-static napi_value throw_error(napi_env env, const char *msg) {
-  napi_throw_error(env, NULL, msg);
-  return NULL;
-}
-
-static int get_floats(napi_env env, napi_value v, float **p, size_t *len) {
-  napi_typedarray_type type;
-  void *data;
-  napi_value buf;
-  size_t off;
-  if (napi_get_typedarray_info(env, v, &type, len, &data, &buf, &off) != napi_ok || type != napi_float32_array) return 0;
-  *p = (float *)data;
-  return 1;
-}
-
-static int get_ints(napi_env env, napi_value *args, int from, int count, int *out) {
-  for (int k = 0; k < count; k++)
-    if (napi_get_value_int32(env, args[from + k], &out[k]) != napi_ok) return 0;
-  return 1;
-}
-
-/* The common call shape: three Float32Arrays, then `count` integers. 0 (with a JavaScript error thrown, naming
- * `name`) when an argument has the wrong type. */
-static int read_arrays_and_ints(napi_env env, napi_value *args, const char *name, float *p[3], size_t len[3], int count, int *d) {
-  char msg[128];
-  for (int k = 0; k < 3; k++)
-    if (!get_floats(env, args[k], &p[k], &len[k])) {
-      snprintf(msg, sizeof msg, "%s: argument %d must be a Float32Array", name, k + 1);
-      napi_throw_error(env, NULL, msg);
-      return 0;
-    }
-  if (!get_ints(env, args, 3, count, d)) {
-    snprintf(msg, sizeof msg, "%s: sizes must be integers", name);
-    napi_throw_error(env, NULL, msg);
-    return 0;
-  }
-  return 1;
-}
-
-#define ARGS(n)                                                                       \
-  size_t argc = n;                                                                    \
-  napi_value args[n];                                                                 \
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != n)   \
-    return throw_error(env, "wrong number of arguments");
 
 /* conv(x, w, y, N, H, W, Ci, kh, kw, Co, pt, pl, oh, ow, bias | null, relu) */
 static napi_value js_conv(napi_env env, napi_callback_info info) {
@@ -1085,53 +1067,6 @@ static napi_value js_conv_primitive(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* sumRows(x, cols, out): out[c] = Σ_rows x[row, c] (a bias gradient: every axis but the last). */
-static napi_value js_sum_rows(napi_env env, napi_callback_info info) {
-  ARGS(3);
-  float *x, *out;
-  size_t lx, lo;
-  int cols;
-  if (!get_floats(env, args[0], &x, &lx) || !get_floats(env, args[2], &out, &lo)) return throw_error(env, "sumRows: x and out must be Float32Arrays");
-  if (napi_get_value_int32(env, args[1], &cols) != napi_ok || cols < 1 || lx % cols != 0 || lo != (size_t)cols) return throw_error(env, "sumRows: sizes do not match");
-  /* Accumulate in double blocks of rows: float sums over 60k rows would lose digits. */
-  double *acc = (double *)calloc(cols, sizeof(double));
-  float *part = (float *)calloc(cols, sizeof(float));
-  if (!acc || !part) { free(acc); free(part); return throw_error(env, "sumRows: out of memory"); }
-  size_t rows = lx / cols;
-  for (size_t r = 0; r < rows; r += 256) {
-    size_t end = rows - r < 256 ? rows : r + 256;
-    memset(part, 0, cols * sizeof(float));
-    for (size_t q = r; q < end; q++) {
-      const float *row = x + q * cols;
-      for (int c = 0; c < cols; c++) part[c] += row[c];
-    }
-    for (int c = 0; c < cols; c++) acc[c] += part[c];
-  }
-  for (int c = 0; c < cols; c++) out[c] = (float)acc[c];
-  free(acc); free(part);
-  return NULL;
-}
-
-/* reluGrad(dy, x, dx): dx = dy · s(x), s = 1 where x > 0, NaN where x is NaN, 0 elsewhere: tfjs's
- * mul(dy, cast(step(x))) (three passes over the tensor in wasm) in one, with the same NaN and 0·∞ results. */
-__attribute__((noinline)) static void relu_grad(const float *restrict dy, const float *restrict x, float *restrict dx, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    float s = x[i] > 0.0f ? 1.0f : 0.0f;
-    s = x[i] != x[i] ? x[i] : s;
-    dx[i] = dy[i] * s;
-  }
-}
-
-static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
-  ARGS(3);
-  float *a[3];
-  size_t l[3];
-  if (!read_arrays_and_ints(env, args, "reluGrad", a, l, 0, NULL)) return NULL;
-  if (l[0] != l[1] || l[1] != l[2]) return throw_error(env, "reluGrad: dy, x and dx must have the same length");
-  relu_grad(a[0], a[1], a[2], l[0]);
-  return NULL;
-}
-
 /* maxPoolGrad(dy, x, dx, N, H, W, C, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl) */
 static napi_value js_max_pool_grad(napi_env env, napi_callback_info info) {
   ARGS(17);
@@ -1218,8 +1153,6 @@ static napi_value init(napi_env env, napi_value exports) {
     {"convPrimitive", NULL, js_conv_primitive, NULL, NULL, NULL, napi_default, NULL},
     {"convGeneral", NULL, js_conv_general, NULL, NULL, NULL, napi_default, NULL},
     {"maxPoolGrad", NULL, js_max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
-    {"reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_default, NULL},
-    {"sumRows", NULL, js_sum_rows, NULL, NULL, NULL, napi_default, NULL},
     {"biasAct", NULL, js_bias_act, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"info", NULL, js_info, NULL, NULL, NULL, napi_default, NULL},
@@ -1227,6 +1160,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"release", NULL, js_release, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  elementwise_define(env, exports);
   return exports;
 }
 

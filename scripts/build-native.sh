@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the optional native convolution addon (native/conv.c → native/build/simgan_conv.node).
+# Build the optional native convolution addon (native/conv.c, native/elementwise.c → native/build/simgan_conv.node).
 # Needs a C compiler with OpenMP, Node's headers (Debian's nodejs package ships them in /usr/include/node) and
 # oneDNN (Debian: gcc libdnnl-dev; scripts/setup.sh installs them). Without it the wasm kernels run alone.
 
@@ -24,7 +24,7 @@ fi
 mkdir -p native/build
 tmp="native/build/simgan_conv.node.tmp.$$"
 # -O3 vectorises the copy, bias and relu loops; the GEMMs are oneDNN's.
-"$cc" -O3 -Wall -Werror -shared -fPIC -DNODE_GYP_MODULE_NAME=simgan_conv -I"$node_include" native/conv.c -o "$tmp" -fopenmp -ldnnl \
+"$cc" -O3 -Wall -Werror -shared -fPIC -DNODE_GYP_MODULE_NAME=simgan_conv -I"$node_include" native/conv.c native/elementwise.c -o "$tmp" -fopenmp -ldnnl \
   || { rm -f "$tmp"; echo "build-native: compile failed (Debian: apt-get install libdnnl-dev)" >&2; exit 1; }
 mv "$tmp" native/build/simgan_conv.node
 echo "build-native: native/build/simgan_conv.node ($(node -e "const a=require('./native/build/simgan_conv.node');console.log(a.info().library)"))"

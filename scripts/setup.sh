@@ -16,7 +16,7 @@ fi
 
 # Jupyter comes from Debian (no PyPI needed): the classic Notebook server, nbconvert and nbclient to run
 # notebooks headlessly. DejaVu fonts draw the captions of image grids. gcc and oneDNN (libdnnl-dev) build the
-# native convolution addon (native/conv.c); Node's headers come with Debian's nodejs package. Chromium
+# native addon (native/: convolutions and element-wise kernels); Node's headers come with Debian's nodejs package. Chromium
 # runs the browser tests (driven by playwright-core, which never downloads a browser).
 APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client fonts-dejavu-core gcc libdnnl-dev chromium)
 echo "setup: apt-get install ${APT_PACKAGES[*]}"

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import * as os from 'node:os';
 import { registerWasmConvGradients } from './kernels/wasm-conv-grads';
-import { registerZeroCopyIdentity } from './kernels/wasm-identity';
+import { registerZeroCopyCast, registerZeroCopyIdentity } from './kernels/wasm-identity';
 import { enableNativeConv, NATIVE_CONV_ALGORITHMS, nativeConvState, type NativeConvAlgorithm, type NativeConvState } from './kernels/native-conv';
 import { UserError } from './util/user-error';
 
@@ -146,6 +146,7 @@ function ensureWasmKernels(env: Record<string, string | undefined> = process.env
   const settings = nativeConvSettings(env);
   registerWasmConvGradients();
   registerZeroCopyIdentity();
+  registerZeroCopyCast();
   wasmKernelsRegistered = true;
   if (settings.mode === 'off') {
     nativeConvOff = `SIMGAN_NATIVE_CONV=${env.SIMGAN_NATIVE_CONV}`;

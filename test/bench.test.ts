@@ -115,6 +115,10 @@ test('headline: fastest non-cpu variant on paper-eyes at batch 32, ours/torch to
   assert.equal((headline(withCores, torch) as { variant: string }).variant, 'wasm+native');
   const speed = coresSpeedup(withCores);
   assert.deepEqual(speed.map((s) => [s.preset, s.refiner, s.disc]), [['paper-eyes', 2, 1.5]]);
+  // …in the JSON too, rounded as the ratios are.
+  const threeCores = [row('wasm+native', 'wasm', 'paper-eyes', 32, 1000, 600), row('wasm+native-cores', 'wasm', 'paper-eyes', 32, 300, 400)];
+  assert.deepEqual(assembleReport({ rows: threeCores, torch, steps: 5, warmup: 2 }).coresSpeedup.map((s) => [s.preset, s.batch, s.refiner, s.disc]), [['paper-eyes', 32, 3.33, 1.5]]);
+  assert.deepEqual(assembleReport({ rows, torch, steps: 5, warmup: 2 }).coresSpeedup, []);
   assert.match(formatReport(assembleReport({ rows: withCores, torch, steps: 5, warmup: 2 })), /^cores +\d+ threads vs 1 on paper-eyes at batch 32: R 2\.00×, D 1\.50× faster \(wasm\+native-cores vs wasm\+native\)$/m);
   const onlyCpu = headline([row('cpu', 'cpu', 'paper-eyes', 32, 1, 1), { variant: 'wasm', preset: 'paper-eyes', batch: 32, failed: 'boom' }], torch);
   assert.match((onlyCpu as { unavailable: string }).unavailable, /no variant other than the pure-JS cpu backend.*wasm: failed/);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { selectBackend, tf } from '../src/backend';
 import {
-  adversarialLoss, crossEntropyPerDecision, discriminatorAccuracy, discriminatorLoss, LABEL, psi, refinerAdversarialLoss, selfRegularizationLoss,
+  adversarialLoss, crossEntropyPerDecision, discriminatorAccuracy, discriminatorLoss, LABEL, logitMargin, psi, refinerAdversarialLoss, selfRegularizationLoss,
 } from '../src/losses';
 
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≉ ${b}`);
@@ -19,6 +19,24 @@ test('cross-entropy per decision: hand-computed values', async () => {
   [Math.LN2, Math.log(1 + Math.exp(-2)), Math.log(1 + Math.exp(3))].forEach((v, i) => close(refined[i], v));
   // Large logits stay finite (no exp overflow).
   close(val(crossEntropyPerDecision(tf.tensor2d([[200, 0]]), LABEL.real)), 200);
+});
+
+test('logit margin: the same bits as splitting and subtracting, values and gradients', async () => {
+  await selectBackend('wasm', { log: false });
+  const logits = tf.randomNormal([4, 3, 5, 2], 0, 30, 'float32', 11);
+  const bySplit = (t: tf.Tensor, label: typeof LABEL.real | typeof LABEL.refined) => {
+    const [l0, l1] = tf.split(t, 2, -1);
+    return (label === LABEL.real ? tf.sub(l0, l1) : tf.sub(l1, l0)).squeeze([-1]);
+  };
+  const weights = tf.randomNormal([4, 3, 5], 0, 1, 'float32', 12);
+  for (const label of [LABEL.real, LABEL.refined]) {
+    const got = logitMargin(logits, label);
+    assert.deepEqual(got.shape, [4, 3, 5]);
+    assert.deepEqual(Array.from(got.dataSync()), Array.from(bySplit(logits, label).dataSync()));
+    const g = tf.grad((t) => logitMargin(t, label).mul(weights).sum())(logits);
+    const want = tf.grad((t) => bySplit(t, label).mul(weights).sum())(logits);
+    assert.deepEqual(Array.from(g.dataSync()), Array.from(want.dataSync()));
+  }
 });
 
 test('local loss: sum or mean over patches, mean over the batch (independent of b)', () => {

@@ -341,6 +341,8 @@ test('native MaxPoolGrad matches the cpu backend, ties after a ReLU included (fi
     { shape: [3, 9, 14, 16], size: 3, stride: 1, pad: 'valid' }, // the eye discriminator's pool
     { shape: [2, 11, 8, 5], size: 3, stride: 2, pad: 'same' },
     { shape: [2, 10, 10, 3], size: 2, stride: 2, pad: 'valid' },
+    // Large enough for the addon to split the images over its threads (every core by default).
+    { shape: [8, 9, 14, 64], size: 3, stride: 1, pad: 'valid' },
   ];
   for (const [k, c] of cases.entries()) {
     const run = async () => {

@@ -160,6 +160,9 @@ export interface BenchReport {
   torch: TorchOutcome;
   /** Present only when paper-eyes at batch 32 was measured on a non-cpu variant; otherwise why not. */
   headline: Headline | { unavailable: string };
+  /** Per preset run on both: how many times faster a step was on every core (wasm+native-cores) than on one
+   *  (wasm+native), refiner and discriminator; empty when the run lacked either variant. */
+  coresSpeedup: ReturnType<typeof coresSpeedup>;
 }
 
 export function machineInfo(): Machine {
@@ -233,6 +236,7 @@ export function assembleReport(o: { rows: BenchRow[]; torch: TorchOutcome; steps
     results,
     torch: o.torch,
     headline: 'unavailable' in h ? h : { ...h, isa: machine.effectiveIsa ?? machine.isa, winograd: machine.winograd, winogradKernel: machine.winogradKernel },
+    coresSpeedup: coresSpeedup(results).map((s) => ({ ...s, refiner: Math.round(s.refiner * 100) / 100, disc: Math.round(s.disc * 100) / 100 })),
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * Optional native convolution kernels for the wasm backend: a small Node-API addon (`native/conv.c`) that runs
  * convolutions and both of their gradients through oneDNN on tensors that stay in the wasm heap, plus the
- * other kernels a training step spends time in on wasm: the bias-gradient sum, MaxPoolGrad and the ReLU
- * gradient (one pass instead of tfjs's step, cast and multiply).
+ * other kernels a training step spends time in on wasm: the bias-gradient sum, MaxPoolGrad, the ReLU
+ * gradient (one pass instead of tfjs's step, cast and multiply), and Add and Relu (native-elementwise.ts).
  *
  * Why: the wasm backend's convolutions (XNNPACK) are limited to 128-bit wasm SIMD; on a CPU with AVX2/AVX-512
  * they reach about a third of what the same core does natively (see docs/BENCHMARKS.md). Training time is
@@ -23,11 +23,12 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { projectRoot } from '../paths';
+import { ELEMENTWISE_KERNELS, elementwiseKernelFuncs, type ElementwiseKernelName, type NativeElementwiseAddon } from './native-elementwise';
 
 type TensorInfo = tf.TensorInfo;
 
-/** The functions `native/conv.c` exports (argument order as there). */
-export interface NativeConvAddon {
+/** The functions `native/conv.c` and `native/elementwise.c` export (argument order as there). */
+export interface NativeConvAddon extends NativeElementwiseAddon {
   /**
    * A cached oneDNN convolution primitive: kind 0 forward (a = x, b = w, out = y, with bias and relu), 1 filter
    * gradient (a = x, b = dy, out = dw), 2 input gradient (a = dy, b = w, out = dx). `winograd` 1 asks for the
@@ -158,8 +159,11 @@ interface KernelArgs {
   attrs: Record<string, unknown>;
 }
 
-const KERNELS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.MaxPoolGrad] as const;
-type KernelName = (typeof KERNELS)[number];
+const CONV_KERNELS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropFilter, tf.Conv2DBackpropInput, tf.Sum, tf.MaxPoolGrad] as const;
+type ConvKernelName = (typeof CONV_KERNELS)[number];
+/** Every wasm kernel `enableNativeConv` replaces (the element-wise ones are in native-elementwise.ts). */
+const KERNELS = [...CONV_KERNELS, ...ELEMENTWISE_KERNELS] as const;
+type KernelName = ConvKernelName | ElementwiseKernelName;
 
 /**
  * How many kernel calls took each path since the last reset (tests check that the addon really ran).
@@ -283,7 +287,7 @@ function tryPrimitive(
 
 type Fallback = (name: KernelName, args: KernelArgs) => TensorInfo;
 
-function kernelFuncs(addon: NativeConvAddon, minChannels: number, algorithm: NativeConvAlgorithm, fallback: Fallback): Record<KernelName, (a: KernelArgs) => TensorInfo> {
+function kernelFuncs(addon: NativeConvAddon, minChannels: number, algorithm: NativeConvAlgorithm, fallback: Fallback): Record<ConvKernelName, (a: KernelArgs) => TensorInfo> {
   /** y = conv(x, filter) (+ bias, ReLU) into a new output tensor, or undefined when this convolution is not ours. */
   const forward = (args: KernelArgs, x: TensorInfo, filter: TensorInfo, bias?: TensorInfo, relu = false): TensorInfo | undefined => {
     const g = geometry(x.shape, filter.shape, args.attrs);
@@ -399,7 +403,7 @@ function kernelFuncs(addon: NativeConvAddon, minChannels: number, algorithm: Nat
     return out;
   };
 
-  return { [tf.Conv2D]: conv2D, [tf.FusedConv2D]: fusedConv2D, [tf.Conv2DBackpropFilter]: backpropFilter, [tf.Conv2DBackpropInput]: backpropInput, [tf.Sum]: sum, [tf.MaxPoolGrad]: maxPoolGrad } as Record<KernelName, (a: KernelArgs) => TensorInfo>;
+  return { [tf.Conv2D]: conv2D, [tf.FusedConv2D]: fusedConv2D, [tf.Conv2DBackpropFilter]: backpropFilter, [tf.Conv2DBackpropInput]: backpropInput, [tf.Sum]: sum, [tf.MaxPoolGrad]: maxPoolGrad } as Record<ConvKernelName, (a: KernelArgs) => TensorInfo>;
 }
 
 /**
@@ -423,7 +427,10 @@ export function enableNativeConv(options: NativeConvOptions = {}): { state?: Nat
     saved.set(name, config);
   }
   const fallback = (name: KernelName, args: KernelArgs) => (nativeConvCounts.fallback++, saved.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo);
-  const funcs = kernelFuncs(addon, minChannels, algorithm, fallback);
+  const funcs: Record<KernelName, (a: KernelArgs) => TensorInfo> = {
+    ...kernelFuncs(addon, minChannels, algorithm, fallback),
+    ...elementwiseKernelFuncs(addon, (name, args) => saved.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo),
+  };
   for (const name of KERNELS) {
     const old = saved.get(name)!;
     tf.unregisterKernel(name, 'wasm');
