@@ -4,6 +4,7 @@
  * notebooks use.
  */
 import { benchCommand, benchWorker } from './commands/bench';
+import { profileCommand } from './commands/profile';
 import { doctorReport, formatDoctor } from './commands/doctor';
 import { dataBuild, dataInfo, dataShow, knownDatasets, parseSize } from './commands/data';
 import { evalCommand, evalFlags } from './commands/eval';
@@ -74,6 +75,10 @@ commands:
                     cpu, tensorflow)
                     × preset (default paper-eyes at batch 32, cpu-eyes, cpu-digits, toy), each in its own
                     process, against the PyTorch reference (../shared/bench/torch_reference.py)
+  profile --preset P [--batch N] [--steps N] [--warmup N] [--top K] [--json] [--out FILE]
+                    where a step's time goes: every kernel of N refiner and N discriminator steps
+                    (default 3 after 2 warm-up) with calls and ms per step, slowest first, on the
+                    backend the environment selects (e.g. SIMGAN_NATIVE_THREADS=1, ONEDNN_MAX_CPU_ISA)
   refine RUN_DIR --source SOURCE|FOLDER [--count N] [--seed S] --out DIR
                     apply the run's refiner to a source (simgan data info) or a folder of your own
                     images at the run's size; writes DIR/images/*.png, labels.csv, refined.bin and
@@ -265,6 +270,21 @@ export async function main(argv: string[]): Promise<number> {
         out: o.values['--out'],
         torch: !o.flags.has('--no-torch'),
         torchScript: o.values['--torch-script'],
+      });
+    }
+    case 'profile': {
+      const o = parseOptions(rest, { '--preset': 'value', '--batch': 'value', '--steps': 'value', '--warmup': 'value', '--top': 'value', '--json': 'flag', '--out': 'value' });
+      if (o.positional.length) throw new UsageError(`profile: unexpected argument ${o.positional[0]}`);
+      const presetName = o.values['--preset'];
+      if (!presetName || !(presetName in PRESETS)) throw new UsageError(`profile needs --preset, one of ${Object.keys(PRESETS).join(', ')}${presetName ? ` (not ${presetName})` : ''}`);
+      return profileCommand({
+        preset: presetName,
+        batch: wholeNumber(o.values, '--batch', 2),
+        steps: wholeNumber(o.values, '--steps', 1),
+        warmup: wholeNumber(o.values, '--warmup', 1),
+        top: wholeNumber(o.values, '--top', 1),
+        json: o.flags.has('--json'),
+        out: o.values['--out'],
       });
     }
     case 'data': {

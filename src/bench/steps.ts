@@ -94,8 +94,31 @@ export function benchConfig(presetName: string, batch?: number): SimGANConfig {
   return resolveConfig(presetName, [`batchSize=${b}`, `history.size=${4 * b}`]);
 }
 
-function checkCount(name: string, value: number, min: number): void {
+export function checkCount(name: string, value: number, min: number): void {
   if (!(Number.isInteger(value) && value >= min)) throw new Error(`${name} ${value}: give a whole number ≥ ${min}`);
+}
+
+/**
+ * A trainer for `preset` (batch `batch`) on random in-memory images, its history buffer already full:
+ * what `benchmarkSteps` times and `simgan profile` profiles. The caller disposes it.
+ */
+export function benchTrainer(preset: string, batch?: number, seed = 1): SimGANTrainer {
+  const config = benchConfig(preset, batch);
+  const b = config.batchSize;
+  const { height, width, channels } = config.image;
+  const per = height * width * channels;
+  const rng = new Rng(seed);
+  const shape: [number, number, number] = [height, width, channels];
+  const data = {
+    synthetic: new ArrayImageDataset('bench-synthetic', shape, uniformPixels(4 * b * per, rng)),
+    real: new ArrayImageDataset('bench-real', shape, uniformPixels(4 * b * per, rng)),
+  };
+  const trainer = new SimGANTrainer(config, data);
+  // Fill the history buffer first: a filling buffer keeps b/2 more tensors after every D step (which
+  // would read as a leak), and a full one makes D pay its steady-state mix-and-replace cost.
+  const cap = trainer.history.capacity;
+  if (cap > 0) trainer.history.restore({ capacity: cap, imageShape: shape, data: uniformPixels(cap * per, rng), count: cap, rngState: 1 });
+  return trainer;
 }
 
 /** Time `steps` adversarial refiner steps and `steps` discriminator steps of `preset` on the active backend. */
@@ -105,22 +128,9 @@ export async function benchmarkSteps(o: BenchStepsOptions): Promise<BenchStepsRe
   checkCount('steps', steps, 1);
   // warmup 0 would count the optimizers' slot variables (created by the first step) as a leak.
   checkCount('warmup', warmup, 1);
-  const config = benchConfig(o.preset, o.batch);
-  const batch = config.batchSize;
-  const { height, width, channels } = config.image;
-  const per = height * width * channels;
-  const rng = new Rng(o.seed ?? 1);
-  const shape: [number, number, number] = [height, width, channels];
-  const data = {
-    synthetic: new ArrayImageDataset('bench-synthetic', shape, uniformPixels(4 * batch * per, rng)),
-    real: new ArrayImageDataset('bench-real', shape, uniformPixels(4 * batch * per, rng)),
-  };
-  const trainer = new SimGANTrainer(config, data);
+  const trainer = benchTrainer(o.preset, o.batch, o.seed ?? 1);
+  const batch = trainer.config.batchSize;
   try {
-    // Fill the history buffer first: a filling buffer keeps b/2 more tensors after every D step (which
-    // would read as a leak), and a full one makes D pay its steady-state mix-and-replace cost.
-    const cap = trainer.history.capacity;
-    if (cap > 0) trainer.history.restore({ capacity: cap, imageShape: shape, data: uniformPixels(cap * per, rng), count: cap, rngState: 1 });
     for (let i = 0; i < warmup; i++) {
       await trainer.refinerStep(true);
       await trainer.discriminatorStep();
