@@ -181,6 +181,16 @@ export const RELU_GRAD_KERNEL = 'SimganReluGrad';
 let reluGradientRegistered = false;
 
 /**
+ * dy · (x > 0), ReLU's gradient: RELU_GRAD_KERNEL in one pass where the active backend has it (wasm with
+ * the addon), tfjs's own mul(dy, cast(step(x))) otherwise; same bits either way (NaN stays NaN). `x` may
+ * also be ReLU's output, which is > 0 exactly where its input is.
+ */
+export function reluBackward(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const fused = x.dtype === 'float32' && dy.dtype === 'float32' && tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) !== undefined;
+  return fused ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, x }, {}) as tf.Tensor) : tf.mul(dy, tf.cast(tf.step(x), 'float32'));
+}
+
+/**
  * Replace tfjs's ReLU gradient, mul(dy, cast(step(x))), by one that runs RELU_GRAD_KERNEL when the active
  * backend has it (wasm with the addon) and tfjs's own composite otherwise, so every backend keeps its
  * numbers. Registered once: the gradient registry is global, the kernel is what enable/disable switch.
@@ -190,12 +200,7 @@ function registerReluGradient(): void {
   tf.registerGradient({
     kernelName: tf.Relu,
     inputsToSave: ['x'],
-    gradFunc: (dy, saved) => {
-      const [x] = saved;
-      const g = dy as tf.Tensor;
-      const fused = x.dtype === 'float32' && g.dtype === 'float32' && tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) !== undefined;
-      return { x: () => (fused ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: g, x }, {}) as tf.Tensor) : tf.mul(g, tf.cast(tf.step(x), 'float32'))) };
-    },
+    gradFunc: (dy, saved) => ({ x: () => reluBackward(dy as tf.Tensor, saved[0]) }),
   });
   reluGradientRegistered = true;
 }

@@ -2,9 +2,10 @@
  * The addon's element-wise kernels for the wasm backend: Add (same shapes, or one operand a trailing-axes
  * block such as a bias [C] or [1, 1, 1, C] broadcast over an NHWC map) and Relu, on the addon's threads.
  *
- * Why: under the gradient tape tfjs un-fuses a convolution's bias and ReLU, and the refiner's residual blocks
- * add two maps; wasm runs each pass on one thread at ≈ 5 ms per 16 MiB map, a tenth of a paper-eyes refiner
- * step, and it does not shrink when the convolutions get a second core (docs/BENCHMARKS.md, "Two cores").
+ * Why: the refiner's residual blocks add two maps and apply ReLU, gradients are summed where a map feeds
+ * two layers, and any convolution outside `ConvRelu` (src/nets/conv-relu.ts) has its bias and ReLU un-fused
+ * by tfjs under the gradient tape; wasm runs each such pass on one thread at ≈ 5 ms per 16 MiB map, which
+ * does not shrink when the convolutions get a second core (docs/BENCHMARKS.md, "Two cores").
  * Results are bit-identical to wasm's (one IEEE addition or comparison per element). Anything else (other
  * dtypes, general broadcasting) goes to the kernel registered before.
  */

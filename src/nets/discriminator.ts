@@ -3,10 +3,12 @@
  *  - `local`: conv 1×1 → 2 logits at every position: a map of per-patch real/refined decisions (the paper);
  *  - `global`: flatten → dense → 2 logits per image (the ablation: the same trunk, one decision).
  * Logits, not probabilities, come out: the losses apply the softmax (stable), see `losses.ts`.
- * Convolutions use 'same' padding and ReLU; max-pools use 'valid' padding.
+ * Convolutions use 'same' padding and ReLU (`ConvRelu`: fused under the gradient tape too); max-pools use
+ * 'valid' padding.
  */
 import { tf } from '../backend';
 import type { SimGANConfig } from '../config';
+import { ConvRelu } from './conv-relu';
 import { seededInit } from './refiner';
 
 export function buildDiscriminator(
@@ -21,13 +23,11 @@ export function buildDiscriminator(
   for (const layer of config.discriminator.layers) {
     const next =
       layer.type === 'conv'
-        ? tf.layers.conv2d({
+        ? new ConvRelu({
             name: `conv${++convs}`,
             filters: layer.filters,
             kernelSize: layer.kernel,
             strides: layer.stride,
-            padding: 'same',
-            activation: 'relu',
             kernelInitializer: seededInit(seed, layerIndex++),
           })
         : tf.layers.maxPooling2d({ name: `pool${++pools}`, poolSize: layer.size, strides: layer.stride, padding: 'valid' });

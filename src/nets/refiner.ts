@@ -5,6 +5,7 @@
  */
 import { tf } from '../backend';
 import type { SimGANConfig } from '../config';
+import { ConvRelu } from './conv-relu';
 
 /** Seeded Glorot-uniform initializer: layer i of a network built with `seed` gets `seed·1000 + i`. */
 export function seededInit(seed: number, index: number): ReturnType<typeof tf.initializers.glorotUniform> {
@@ -17,8 +18,11 @@ export function buildRefiner(config: Pick<SimGANConfig, 'image' | 'refiner'>, se
   let layerIndex = 0;
   // Layer names are fixed (tfjs suffixes variable names when a second model reuses them), so checkpoints
   // and `simgan describe` read the same in every process.
+  // ReLU convolutions are `ConvRelu`: a Conv2D whose ReLU stays fused while gradients are recorded.
   const conv = (name: string, f: number, k: number, activation: 'relu' | 'linear' | 'tanh') =>
-    tf.layers.conv2d({ name, filters: f, kernelSize: k, padding: 'same', activation, kernelInitializer: seededInit(seed, layerIndex++) });
+    activation === 'relu'
+      ? new ConvRelu({ name, filters: f, kernelSize: k, kernelInitializer: seededInit(seed, layerIndex++) })
+      : tf.layers.conv2d({ name, filters: f, kernelSize: k, padding: 'same', activation, kernelInitializer: seededInit(seed, layerIndex++) });
 
   const input = tf.input({ shape: [height, width, channels], name: 'synthetic' });
   let x = conv('conv_in', filters, kernel, 'relu').apply(input) as tf.SymbolicTensor;
