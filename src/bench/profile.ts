@@ -8,7 +8,7 @@
  * gap between the kernels' sum and the profiled step's wall time.
  */
 import { tf } from '../backend';
-import { benchTrainer, checkCount } from './steps';
+import { checkCount, warmedBenchTrainer } from './steps';
 
 /** One kernel's share of a step, averaged over the profiled steps. */
 export interface KernelTime {
@@ -104,13 +104,8 @@ export async function profileSteps(o: ProfileOptions): Promise<ProfileResult> {
   const steps = o.steps ?? 3;
   const warmup = o.warmup ?? 2;
   checkCount('steps', steps, 1);
-  checkCount('warmup', warmup, 1);
-  const trainer = benchTrainer(o.preset, o.batch, o.seed ?? 1);
+  const trainer = await warmedBenchTrainer(o.preset, o.batch, o.seed ?? 1, warmup);
   try {
-    for (let i = 0; i < warmup; i++) {
-      await trainer.refinerStep(true);
-      await trainer.discriminatorStep();
-    }
     const refiner = await profileKind(steps, () => trainer.refinerStep(true));
     const disc = await profileKind(steps, () => trainer.discriminatorStep());
     return { preset: o.preset, batch: trainer.config.batchSize, steps, warmup, refiner, disc };

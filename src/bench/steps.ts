@@ -99,10 +99,13 @@ export function checkCount(name: string, value: number, min: number): void {
 }
 
 /**
- * A trainer for `preset` (batch `batch`) on random in-memory images, its history buffer already full:
- * what `benchmarkSteps` times and `simgan profile` profiles. The caller disposes it.
+ * A trainer for `preset` (batch `batch`) on random in-memory images, its history buffer already full and
+ * `warmup` (≥ 1) refiner + discriminator steps run: what `benchmarkSteps` times and `simgan profile`
+ * profiles. The caller disposes it.
  */
-export function benchTrainer(preset: string, batch?: number, seed = 1): SimGANTrainer {
+export async function warmedBenchTrainer(preset: string, batch: number | undefined, seed: number, warmup: number): Promise<SimGANTrainer> {
+  // warmup 0 would count the optimizers' slot variables (created by the first step) as a leak.
+  checkCount('warmup', warmup, 1);
   const config = benchConfig(preset, batch);
   const b = config.batchSize;
   const { height, width, channels } = config.image;
@@ -118,6 +121,15 @@ export function benchTrainer(preset: string, batch?: number, seed = 1): SimGANTr
   // would read as a leak), and a full one makes D pay its steady-state mix-and-replace cost.
   const cap = trainer.history.capacity;
   if (cap > 0) trainer.history.restore({ capacity: cap, imageShape: shape, data: uniformPixels(cap * per, rng), count: cap, rngState: 1 });
+  try {
+    for (let i = 0; i < warmup; i++) {
+      await trainer.refinerStep(true);
+      await trainer.discriminatorStep();
+    }
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
   return trainer;
 }
 
@@ -126,15 +138,9 @@ export async function benchmarkSteps(o: BenchStepsOptions): Promise<BenchStepsRe
   const steps = o.steps ?? 5;
   const warmup = o.warmup ?? 2;
   checkCount('steps', steps, 1);
-  // warmup 0 would count the optimizers' slot variables (created by the first step) as a leak.
-  checkCount('warmup', warmup, 1);
-  const trainer = benchTrainer(o.preset, o.batch, o.seed ?? 1);
+  const trainer = await warmedBenchTrainer(o.preset, o.batch, o.seed ?? 1, warmup);
   const batch = trainer.config.batchSize;
   try {
-    for (let i = 0; i < warmup; i++) {
-      await trainer.refinerStep(true);
-      await trainer.discriminatorStep();
-    }
     const numTensorsBefore = tf.memory().numTensors;
     // Each step awaits its loss values, so the work is finished when its promise resolves, on any backend.
     const refinerSamplesMs: number[] = [];
